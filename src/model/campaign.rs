@@ -1,0 +1,140 @@
+//! The parsed files of one campaign, assembled: which nodes exist, which
+//! LoadGen runs and harness steps ran where, and what could not be read.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::artifacts::*;
+use super::source::ParseWarning;
+
+/// What a file was recognised as. Order is the order files are parsed in
+/// within one directory-independent pass (harness records first, so host
+/// names are known before anything is attributed by them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactKind {
+    /// Ansible `ansible.posix.json` stdout callback output.
+    AnsibleJson,
+    /// `mlperf_log_summary.txt`.
+    LoadgenSummary,
+    /// `mlperf_log_detail.txt`.
+    LoadgenDetail,
+    /// A step's `stdout.log`.
+    StepStdout,
+    /// A step's `stderr.log`.
+    StepStderr,
+    /// `nvidia-smi -q -x` output.
+    NvidiaSmiXml,
+    /// Anything else: counted and listed, not an error.
+    Unrecognized,
+}
+
+impl ArtifactKind {
+    /// Name used in JSON and in `inspect`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactKind::AnsibleJson => "ansible_json",
+            ArtifactKind::LoadgenSummary => "loadgen_summary",
+            ArtifactKind::LoadgenDetail => "loadgen_detail",
+            ArtifactKind::StepStdout => "step_stdout",
+            ArtifactKind::StepStderr => "step_stderr",
+            ArtifactKind::NvidiaSmiXml => "nvidia_smi_xml",
+            ArtifactKind::Unrecognized => "unrecognized",
+        }
+    }
+}
+
+/// One discovered file and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileEntry {
+    /// Path relative to the root, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// What it was recognised as.
+    pub kind: ArtifactKind,
+    /// The node it belongs to, where the path or content says.
+    pub node: Option<String>,
+    /// The LoadGen run (directory) or step it belongs to.
+    pub run: Option<String>,
+    /// The harness step it belongs to.
+    pub step: Option<String>,
+    /// Parse warnings for this file.
+    pub warnings: u64,
+}
+
+/// One LoadGen run: the summary and detail log found in one directory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadGenRun {
+    /// Stable id: the run directory relative to the root.
+    pub id: String,
+    /// Node, from `nodes/<name>/` in the path.
+    pub node: Option<String>,
+    /// The step whose name matches a path component (`loadgen/<step>/`, or a
+    /// step named like the run directory), when there is one.
+    pub step: Option<String>,
+    /// Path of the summary, with its parse.
+    pub summary: Option<(String, LoadGenSummary)>,
+    /// Path of the detail log, with its parse.
+    pub detail: Option<(String, LoadGenDetail)>,
+}
+
+/// Everything known about one node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NodeData {
+    /// `nvidia-smi -q -x` dumps for this node: (path, parse).
+    pub nvidia_smi: Vec<(String, NvidiaSmiDump)>,
+    /// Seen as a host in a harness record.
+    pub in_harness: bool,
+    /// Has a `nodes/<name>/` folder.
+    pub has_folder: bool,
+}
+
+/// A step log file found for (node, step).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepLogFile {
+    /// Node name.
+    pub node: String,
+    /// Step name (the folder name).
+    pub step: String,
+    /// Which stream.
+    pub stream: Stream,
+    /// Path relative to the root.
+    pub path: String,
+    /// Counts.
+    pub log: StepLog,
+}
+
+/// The assembled campaign.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Campaign {
+    /// The artifacts root as given on the command line.
+    pub root: String,
+    /// Every file found, in path order.
+    pub files: Vec<FileEntry>,
+    /// Files or folders that could not be read: path and reason.
+    pub unreadable: Vec<ParseWarning>,
+    /// Every parse warning, in path then line order.
+    pub warnings: Vec<ParseWarning>,
+    /// Nodes by name.
+    pub nodes: BTreeMap<String, NodeData>,
+    /// LoadGen runs, by id.
+    pub runs: Vec<LoadGenRun>,
+    /// Harness records: (path, parse).
+    pub harness: Vec<(String, HarnessRun)>,
+    /// Step logs found on disk.
+    pub step_logs: Vec<StepLogFile>,
+}
+
+impl Campaign {
+    /// Every harness step result across all harness files, in file order.
+    pub fn steps(&self) -> impl Iterator<Item = &StepResult> {
+        self.harness.iter().flat_map(|(_, h)| h.steps.iter())
+    }
+
+    /// Names of all nodes, sorted.
+    pub fn node_names(&self) -> BTreeSet<String> {
+        self.nodes.keys().cloned().collect()
+    }
+}

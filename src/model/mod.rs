@@ -1,0 +1,20 @@
+//! The data model shared by every stage.
+//!
+//! - [`source`]: where a fact came from (file and line) and how bad it is.
+//! - [`artifacts`]: what each parser produces from one file — bounded
+//!   aggregates, never the raw records.
+//! - [`campaign`]: the parsed files assembled into nodes, runs and steps.
+//! - [`report`]: the analysed result; its JSON form is the `report.json`
+//!   contract.
+//!
+//! Nothing here does I/O, and nothing here depends on another stage.
+
+pub mod artifacts;
+pub mod campaign;
+pub mod report;
+pub mod source;
+
+pub use artifacts::*;
+pub use campaign::*;
+pub use report::*;
+pub use source::*;

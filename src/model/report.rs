@@ -1,0 +1,461 @@
+//! The analysed report. Its JSON serialisation is the `report.json` contract
+//! (schema_version 1): keys are only ever added within a major version.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::artifacts::{Outcome, Scenario};
+use super::source::{Evidence, ParseWarning, Severity};
+
+/// Version of the `report.json` layout. Bump the major on any removal or
+/// change of meaning; additions keep it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// See [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Which tool wrote it.
+    pub tool: Tool,
+    /// Report title.
+    pub title: String,
+    /// RFC 3339 time, only when `--generated-at` or `SOURCE_DATE_EPOCH` was
+    /// given: reports are reproducible by default.
+    pub generated_at: Option<String>,
+    /// What was read.
+    pub inputs: Inputs,
+    /// The overall score.
+    pub overall: Overall,
+    /// One entry per component, in fixed order.
+    pub components: Vec<Component>,
+    /// Nodes and their GPUs.
+    pub nodes: Vec<NodeReport>,
+    /// LoadGen runs.
+    pub runs: Vec<RunReport>,
+    /// Harness steps (task × host).
+    pub steps: Vec<StepReport>,
+    /// Classified findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Every category, with its event count and status.
+    pub categories: Vec<CategoryRow>,
+    /// Cross-run performance comparison.
+    pub performance: Performance,
+    /// Versions per node, and whether they agree.
+    pub software: Vec<SoftwareRow>,
+    /// Recommendations derived from findings, most severe first.
+    pub recommendations: Vec<Recommendation>,
+}
+
+/// Tool identity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tool {
+    /// `mlperf-health`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+/// A file or folder that could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unreadable {
+    /// Path relative to the root.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inputs {
+    /// The artifacts root as given.
+    pub root: String,
+    /// Files found.
+    pub files_total: u64,
+    /// Files recognised as a known artifact kind.
+    pub files_recognized: u64,
+    /// Files not recognised (listed in `unrecognized`).
+    pub files_unrecognized: u64,
+    /// Files or folders that could not be read.
+    pub unreadable: Vec<Unreadable>,
+    /// Count of files per kind.
+    pub by_kind: BTreeMap<String, u64>,
+    /// Unrecognised paths (capped at [`LIST_CAP`]; the count above is exact).
+    pub unrecognized: Vec<String>,
+    /// Parse warnings (capped at [`LIST_CAP`]).
+    pub warnings: Vec<ParseWarning>,
+    /// Total parse warnings.
+    pub warnings_total: u64,
+}
+
+/// Longest list of paths or warnings kept in the report; counts stay exact.
+pub const LIST_CAP: usize = 200;
+
+/// A health status word. Colour is never the only signal: every renderer
+/// prints this word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 90–100.
+    Excellent,
+    /// 75–89.
+    Good,
+    /// 60–74.
+    Moderate,
+    /// 40–59.
+    Poor,
+    /// 0–39.
+    Critical,
+    /// No data: never counted as healthy.
+    NotAssessed,
+}
+
+impl Status {
+    /// The status for a 0–100 score, or not assessed.
+    pub fn from_score(score: Option<f64>) -> Status {
+        match score {
+            None => Status::NotAssessed,
+            Some(s) if s >= 90.0 => Status::Excellent,
+            Some(s) if s >= 75.0 => Status::Good,
+            Some(s) if s >= 60.0 => Status::Moderate,
+            Some(s) if s >= 40.0 => Status::Poor,
+            Some(_) => Status::Critical,
+        }
+    }
+
+    /// Name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Excellent => "excellent",
+            Status::Good => "good",
+            Status::Moderate => "moderate",
+            Status::Poor => "poor",
+            Status::Critical => "critical",
+            Status::NotAssessed => "not_assessed",
+        }
+    }
+}
+
+/// The overall score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Overall {
+    /// Weighted mean of assessed components, capped by the worst severity;
+    /// `None` when nothing could be assessed.
+    pub score: Option<f64>,
+    /// Status word for `score`.
+    pub status: Status,
+    /// The weighted mean before the severity cap.
+    pub weighted_mean: Option<f64>,
+    /// The cap applied by the worst severity present, if any.
+    pub cap: Option<f64>,
+    /// The worst severity among findings.
+    pub worst_severity: Option<Severity>,
+    /// Assessed components / all components.
+    pub components_assessed: u32,
+    /// Share of expected probes present, 0–1 (see `docs/scoring.md`).
+    pub coverage: f64,
+    /// One sentence, in plain words.
+    pub verdict: String,
+}
+
+/// A scored component.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Component {
+    /// `network`, `hardware`, `software`, `reliability`, `performance`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// 0–100, or `None` when not assessed.
+    pub score: Option<f64>,
+    /// Status word.
+    pub status: Status,
+    /// Weight in the overall mean.
+    pub weight: f64,
+    /// Share of this component's expected inputs that were present, 0–1.
+    pub coverage: f64,
+    /// What the coverage counts, in words.
+    pub coverage_note: String,
+    /// Why it is not assessed, when it is not.
+    pub not_assessed_reason: Option<String>,
+    /// Every check that ran.
+    pub checks: Vec<Check>,
+}
+
+/// One named check inside a component.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// Stable id (`reliability.step_failures`).
+    pub id: String,
+    /// What was checked, in words.
+    pub title: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Points taken off the component score.
+    pub deduction: f64,
+    /// What was found, in words (with the numbers).
+    pub detail: String,
+    /// Evidence behind it.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A node and its GPUs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeReport {
+    /// Node name.
+    pub name: String,
+    /// `healthy`, `degraded`, `unhealthy` or `not_assessed`, from the node's
+    /// worst finding severity and whether it has probes.
+    pub verdict: String,
+    /// Probe files read for this node.
+    pub probes: Vec<String>,
+    /// Reachable per the harness: `None` when no harness record names it.
+    pub reachable: Option<bool>,
+    /// Steps that succeeded on this node.
+    pub steps_ok: u64,
+    /// Steps that failed, timed out or were unreachable on this node.
+    pub steps_failed: u64,
+    /// Worst severity among findings touching this node.
+    pub worst_severity: Option<Severity>,
+    /// GPUs from the node's probes.
+    pub gpus: Vec<GpuReport>,
+}
+
+/// One GPU.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GpuReport {
+    /// Index within the node.
+    pub index: u32,
+    /// Product name.
+    pub name: Option<String>,
+    /// UUID.
+    pub uuid: Option<String>,
+    /// PCI bus id.
+    pub pci_bus_id: Option<String>,
+    /// Framebuffer memory, MiB.
+    pub memory_total_mib: Option<f64>,
+    /// Framebuffer memory used, MiB.
+    pub memory_used_mib: Option<f64>,
+    /// Driver version of the dump.
+    pub driver_version: Option<String>,
+    /// CUDA version of the dump.
+    pub cuda_version: Option<String>,
+    /// GPU temperature, °C.
+    pub temperature_c: Option<f64>,
+    /// Slowdown threshold, °C.
+    pub temperature_slowdown_c: Option<f64>,
+    /// Power draw, W.
+    pub power_draw_w: Option<f64>,
+    /// Power limit, W.
+    pub power_limit_w: Option<f64>,
+    /// SM clock, MHz.
+    pub sm_clock_mhz: Option<f64>,
+    /// ECC mode.
+    pub ecc_mode: Option<String>,
+    /// Uncorrectable ECC errors (volatile, or aggregate when volatile is absent).
+    pub ecc_uncorrectable: Option<u64>,
+    /// Retired pages.
+    pub retired_pages: Option<u64>,
+    /// Uncorrectable remapped rows.
+    pub remapped_rows_uncorrectable: Option<u64>,
+    /// Active throttle reasons.
+    pub throttle_reasons_active: Vec<String>,
+    /// Where it was read.
+    pub evidence: Option<Evidence>,
+}
+
+/// Latency statistics in the contract's shape (nanoseconds).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LatencySummary {
+    /// Minimum.
+    pub min: Option<f64>,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// 50th percentile.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+    /// Maximum.
+    pub max: Option<f64>,
+}
+
+/// Per-run metrics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RunMetrics {
+    /// Samples per second (the scenario's throughput metric).
+    pub samples_per_second: Option<f64>,
+    /// Tokens per second (token runs).
+    pub tokens_per_second: Option<f64>,
+    /// Per-sample latency.
+    pub latency_ns: LatencySummary,
+    /// Time to first token.
+    pub ttft_ns: LatencySummary,
+    /// Time per output token.
+    pub tpot_ns: LatencySummary,
+}
+
+/// One LoadGen run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunReport {
+    /// Run directory relative to the root.
+    pub id: String,
+    /// Node it ran on.
+    pub node: Option<String>,
+    /// LoadGen scenario.
+    pub scenario: Option<Scenario>,
+    /// LoadGen mode.
+    pub mode: Option<String>,
+    /// `VALID`, `INVALID`, or `UNKNOWN` when no result block was found.
+    pub result: String,
+    /// Exit code of the harness step that ran it, when linked.
+    pub exit_code: Option<i64>,
+    /// Duration from the detail log, seconds.
+    pub duration_s: Option<f64>,
+    /// Metrics.
+    pub metrics: RunMetrics,
+    /// Every reason the run is invalid, in plain words.
+    pub invalid_reasons: Vec<String>,
+    /// LoadGen errors in the detail log.
+    pub loadgen_errors: u64,
+    /// LoadGen warnings in the detail log.
+    pub loadgen_warnings: u64,
+    /// Requested vs effective settings that differ: key → (requested, effective).
+    pub settings_changed: BTreeMap<String, (String, String)>,
+    /// Key effective settings (target QPS, latency bounds, durations).
+    pub settings: BTreeMap<String, String>,
+    /// The step that ran it, when linked.
+    pub step: Option<String>,
+    /// Evidence for the result and each reason.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One harness step on one node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepReport {
+    /// Task name.
+    pub name: String,
+    /// Node.
+    pub node: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Exit code.
+    pub exit_code: Option<i64>,
+    /// Duration, seconds.
+    pub duration_s: Option<f64>,
+    /// Killed by a timeout.
+    pub timed_out: bool,
+    /// Harness message, capped.
+    pub message: Option<String>,
+    /// The category of the most severe finding on this step, if any.
+    pub category: Option<String>,
+    /// Where the result sits.
+    pub evidence: Evidence,
+}
+
+/// A classified finding: one rule, aggregated over nodes and steps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Rule id.
+    pub rule: String,
+    /// Category id.
+    pub category: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Short title.
+    pub title: String,
+    /// De-duplicated events.
+    pub count: u64,
+    /// Raw matching lines (or signals) before de-duplication.
+    pub raw_count: u64,
+    /// Nodes touched, sorted.
+    pub nodes: Vec<String>,
+    /// Steps touched, sorted.
+    pub steps: Vec<String>,
+    /// Up to three evidence lines.
+    pub evidence: Vec<Evidence>,
+    /// What to do about it.
+    pub remediation: String,
+    /// `active`: seen in this run.
+    pub status: String,
+    /// Impact text from the category × severity table.
+    pub impact: String,
+}
+
+/// One row of the error-classification table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryRow {
+    /// Category id.
+    pub category: String,
+    /// Display name.
+    pub name: String,
+    /// De-duplicated events in this category.
+    pub events: u64,
+    /// Worst severity among its findings.
+    pub severity: Option<Severity>,
+    /// `active` (seen), `not_observed` (checked, nothing found) or
+    /// `not_assessed` (nothing that could show it was read).
+    pub status: String,
+    /// Impact text.
+    pub impact: String,
+}
+
+/// Cross-run performance.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Performance {
+    /// One group per (scenario, mode, token/non-token) with two or more
+    /// nodes or runs.
+    pub groups: Vec<PerfGroup>,
+}
+
+/// Throughput and latency consistency within a group of comparable runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PerfGroup {
+    /// Group label (`Offline PerformanceOnly`).
+    pub key: String,
+    /// Run ids in the group.
+    pub runs: Vec<String>,
+    /// Nodes in the group.
+    pub nodes: Vec<String>,
+    /// Samples/s: mean over runs.
+    pub throughput_mean: Option<f64>,
+    /// Samples/s: population standard deviation.
+    pub throughput_stddev: Option<f64>,
+    /// Coefficient of variation (stddev / mean), 0–1.
+    pub throughput_cv: Option<f64>,
+    /// (max − min) / max, 0–1.
+    pub throughput_spread: Option<f64>,
+    /// The slowest node when the spread is notable.
+    pub slowest_node: Option<String>,
+    /// p99 latency CV across runs, 0–1.
+    pub latency_p99_cv: Option<f64>,
+}
+
+/// A version per node, and whether nodes agree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SoftwareRow {
+    /// What (`NVIDIA driver`, `CUDA`, `LoadGen`).
+    pub component: String,
+    /// Node → version.
+    pub versions: BTreeMap<String, String>,
+    /// All nodes report the same version.
+    pub consistent: bool,
+    /// Where each version was read.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A recommendation derived from findings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    /// Priority (the worst severity of its findings).
+    pub severity: Severity,
+    /// Category.
+    pub category: String,
+    /// What to do.
+    pub text: String,
+    /// Rules it comes from.
+    pub rules: Vec<String>,
+    /// Nodes it concerns.
+    pub nodes: Vec<String>,
+}

@@ -1,0 +1,206 @@
+//! A bounded line reader shared by every text parser.
+//!
+//! `BufRead::read_line` grows its buffer to the longest line, so a 200 MB
+//! single-line file would need 200 MB. This reader keeps at most
+//! [`MAX_LINE`] bytes of any line, skips the rest (counting it), decodes
+//! invalid UTF-8 lossily (and says so once), and strips `\r\n`.
+
+use std::io::{self, BufRead};
+
+/// Longest line kept, in bytes. Longer lines are cut here and the cut is
+/// counted, so memory stays flat whatever the input.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// One line as handed out by [`LineReader::next_line`].
+#[derive(Debug)]
+pub struct Line<'a> {
+    /// 1-based line number.
+    pub number: u64,
+    /// The text (lossily decoded, `\r\n` stripped, capped at [`MAX_LINE`]).
+    pub text: &'a str,
+    /// True when the line was longer than [`MAX_LINE`] and was cut.
+    pub truncated: bool,
+}
+
+/// Streams lines from any `BufRead` with a fixed memory bound.
+pub struct LineReader<R> {
+    inner: R,
+    raw: Vec<u8>,
+    text: String,
+    number: u64,
+    bytes: u64,
+    /// Lines that were cut at [`MAX_LINE`].
+    pub long_lines: u64,
+    /// Lines that were not valid UTF-8.
+    pub invalid_utf8_lines: u64,
+    /// First line that was not valid UTF-8.
+    pub first_invalid_utf8: Option<u64>,
+    /// Lines containing NUL bytes.
+    pub nul_lines: u64,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// Wrap a reader.
+    pub fn new(inner: R) -> Self {
+        LineReader {
+            inner,
+            raw: Vec::with_capacity(256),
+            text: String::new(),
+            number: 0,
+            bytes: 0,
+            long_lines: 0,
+            invalid_utf8_lines: 0,
+            first_invalid_utf8: None,
+            nul_lines: 0,
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Lines handed out so far.
+    pub fn lines_read(&self) -> u64 {
+        self.number
+    }
+
+    /// The next line, or `None` at end of input.
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        self.raw.clear();
+        let mut truncated = false;
+        let mut saw_any = false;
+        loop {
+            let buf = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                break;
+            }
+            saw_any = true;
+            let (chunk, consumed, done) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (&buf[..i], i + 1, true),
+                None => (buf, buf.len(), false),
+            };
+            let room = MAX_LINE.saturating_sub(self.raw.len());
+            if chunk.len() > room {
+                truncated = true;
+            }
+            self.raw.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            self.inner.consume(consumed);
+            self.bytes += consumed as u64;
+            if done {
+                break;
+            }
+        }
+        if !saw_any {
+            return Ok(None);
+        }
+        self.number += 1;
+        if truncated {
+            self.long_lines += 1;
+        }
+        if self.raw.last() == Some(&b'\r') {
+            self.raw.pop();
+        }
+        if memchr::memchr(0, &self.raw).is_some() {
+            self.nul_lines += 1;
+        }
+        self.text.clear();
+        match std::str::from_utf8(&self.raw) {
+            Ok(s) => self.text.push_str(s),
+            Err(_) => {
+                self.invalid_utf8_lines += 1;
+                self.first_invalid_utf8.get_or_insert(self.number);
+                self.text.push_str(&String::from_utf8_lossy(&self.raw));
+            }
+        }
+        Ok(Some(Line {
+            number: self.number,
+            text: &self.text,
+            truncated,
+        }))
+    }
+
+    /// Warnings about what this reader had to do to the input (cut lines,
+    /// lossy decoding, NUL bytes), naming `path`.
+    pub fn warnings(&self, path: &str) -> Vec<crate::model::ParseWarning> {
+        let mut out = Vec::new();
+        if self.long_lines > 0 {
+            out.push(crate::model::ParseWarning::new(
+                path,
+                None,
+                format!(
+                    "{} line(s) longer than {} KiB were cut to that length",
+                    self.long_lines,
+                    MAX_LINE / 1024
+                ),
+            ));
+        }
+        if let Some(first) = self.first_invalid_utf8 {
+            out.push(crate::model::ParseWarning::new(
+                path,
+                Some(first),
+                format!(
+                    "{} line(s) are not valid UTF-8; invalid bytes were replaced with U+FFFD",
+                    self.invalid_utf8_lines
+                ),
+            ));
+        }
+        if self.nul_lines > 0 {
+            out.push(crate::model::ParseWarning::new(
+                path,
+                None,
+                format!("{} line(s) contain NUL bytes", self.nul_lines),
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(input: &[u8]) -> (Vec<(u64, String, bool)>, u64) {
+        let mut r = LineReader::new(io::BufReader::with_capacity(7, input));
+        let mut out = Vec::new();
+        while let Some(l) = r.next_line().unwrap() {
+            out.push((l.number, l.text.to_string(), l.truncated));
+        }
+        (out, r.invalid_utf8_lines)
+    }
+
+    #[test]
+    fn splits_lines_across_small_buffers_and_strips_crlf() {
+        let (lines, _) = collect(b"alpha\r\nbeta\n\ngamma");
+        let texts: Vec<_> = lines.iter().map(|l| l.1.as_str()).collect();
+        assert_eq!(texts, ["alpha", "beta", "", "gamma"]);
+        assert_eq!(lines[3].0, 4);
+    }
+
+    #[test]
+    fn caps_long_lines_and_keeps_counting() {
+        let mut input = vec![b'x'; MAX_LINE * 3];
+        input.extend_from_slice(b"\nnext\n");
+        let (lines, _) = collect(&input);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].1.len(), MAX_LINE);
+        assert!(lines[0].2);
+        assert_eq!(lines[1].1, "next");
+    }
+
+    #[test]
+    fn decodes_invalid_utf8_lossily() {
+        let (lines, bad) = collect(b"ok\n\xff\xfebad\n");
+        assert_eq!(bad, 1);
+        assert!(lines[1].1.ends_with("bad"));
+    }
+
+    #[test]
+    fn empty_input_has_no_lines() {
+        assert!(collect(b"").0.is_empty());
+    }
+}
