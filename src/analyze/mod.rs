@@ -1,1 +1,4 @@
-//! Analyze stage.
+//! Analyze stage: classification, scoring and performance statistics.
+
+pub mod classify;
+pub mod rules;
