@@ -1,1 +1,112 @@
-//! CLI.
+//! Command-line interface (clap derive). Declarative only: no I/O here, so
+//! the definitions can also generate help, completions and a man page.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Health reports for MLPerf Inference campaigns on GPU clusters.
+#[derive(Debug, Parser)]
+#[command(name = "mlperf-health", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read an artifacts directory and write the health report.
+    #[command(after_help = "\
+Examples:
+  mlperf-health report fixtures/campaigns/demo --out report/
+  mlperf-health report artifacts/ --out report/ --fail-under 80 --fail-on critical
+  SOURCE_DATE_EPOCH=1700000000 mlperf-health report artifacts/ --out report/
+
+Exit codes: 0 report written; 1 report written but a gate tripped
+(--fail-under, --fail-on, --strict); 2 no complete report could be written.")]
+    Report(ReportArgs),
+    /// List the effective classification rules (built-in plus --config).
+    Rules {
+        /// Extra rule files (TOML), layered over the built-in catalogue.
+        #[arg(long = "config", value_name = "FILE")]
+        configs: Vec<PathBuf>,
+    },
+    /// Show one rule with its pattern, example and remediation.
+    Explain {
+        /// Rule id (see `mlperf-health rules`).
+        rule: String,
+        /// Extra rule files (TOML).
+        #[arg(long = "config", value_name = "FILE")]
+        configs: Vec<PathBuf>,
+    },
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// report.md
+    Md,
+    /// report.html
+    Html,
+    /// report.json
+    Json,
+}
+
+/// Severity threshold for `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Any critical finding fails.
+    Critical,
+    /// Any high or critical finding fails.
+    High,
+    /// Any medium, high or critical finding fails.
+    Medium,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The campaign's artifacts directory.
+    pub root: PathBuf,
+    /// Output directory (created if missing).
+    #[arg(long, short, default_value = "report")]
+    pub out: PathBuf,
+    /// Formats to write, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "md,html,json")]
+    pub format: Vec<FormatArg>,
+    /// Report title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Timestamp to print in the report (RFC 3339). Without it (and without
+    /// SOURCE_DATE_EPOCH) no time is printed, so reports are reproducible.
+    #[arg(long, value_name = "RFC3339")]
+    pub generated_at: Option<String>,
+    /// Extra rule files (TOML), layered over the built-in catalogue.
+    #[arg(long = "config", value_name = "FILE")]
+    pub configs: Vec<PathBuf>,
+    /// Exit 1 when the overall score is below SCORE (or not assessed).
+    #[arg(long, value_name = "SCORE")]
+    pub fail_under: Option<f64>,
+    /// Exit 1 when any finding is at least this severe.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Exit 1 when any artifact was unreadable or had parse warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print nothing but errors and gate results.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -16,6 +16,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod commands;
 pub mod discover;
 pub mod error;
 pub mod model;

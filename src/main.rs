@@ -1,1 +1,19 @@
-fn main() {}
+//! The `mlperf-health` binary: parse arguments, call the library, map the
+//! outcome to the documented exit codes (0 written, 1 gate tripped, 2 no
+//! complete report).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mlperf_health::cli::{Cli, Command};
+use mlperf_health::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Report(args) => commands::report(args),
+        Command::Rules { configs } => commands::rules(&configs),
+        Command::Explain { rule, configs } => commands::explain(&rule, &configs),
+    };
+    ExitCode::from(code)
+}

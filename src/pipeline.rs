@@ -1,1 +1,411 @@
-//! Pipeline.
+//! Wires the stages together: discover → parse → model → analyze → render,
+//! then writes the outputs. The only library module that touches the output
+//! directory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::analyze::classify::Classifier;
+use crate::analyze::rules::{DEFAULT_RULES, RuleSet};
+use crate::analyze::{self, Settings};
+use crate::discover::{self, Artifact};
+use crate::model::*;
+use crate::parse::{self, LineSink};
+use crate::render::{self, Format};
+
+/// Read buffer per file: large enough that the bounded line reader rarely
+/// refills, small enough to stay flat.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Everything `report` needs.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// The artifacts root.
+    pub root: PathBuf,
+    /// Where to write the report.
+    pub out_dir: PathBuf,
+    /// Which formats.
+    pub formats: Vec<Format>,
+    /// Report title.
+    pub title: Option<String>,
+    /// Timestamp to print (RFC 3339); none by default so output is reproducible.
+    pub generated_at: Option<String>,
+    /// User rule/score config files, in order.
+    pub configs: Vec<PathBuf>,
+    /// Gate: fail (exit 1) when the overall score is below this.
+    pub fail_under: Option<f64>,
+    /// Gate: fail (exit 1) when a finding is at least this severe.
+    pub fail_on: Option<Severity>,
+    /// Gate: fail when any artifact was unreadable or had parse warnings.
+    pub strict: bool,
+}
+
+/// What a `report` run did.
+#[derive(Debug)]
+pub struct ReportOutcome {
+    /// The analysed report.
+    pub report: Report,
+    /// Files written.
+    pub written: Vec<PathBuf>,
+    /// Files that could not be written, with the reason.
+    pub write_errors: Vec<String>,
+    /// Gates that tripped, in words.
+    pub gate_failures: Vec<String>,
+}
+
+/// Load the built-in rules plus user configs.
+pub fn load_rules(configs: &[PathBuf]) -> Result<RuleSet> {
+    let mut texts = vec![("builtin".to_string(), DEFAULT_RULES.to_string())];
+    for path in configs {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config `{}`", path.display()))?;
+        texts.push((path.display().to_string(), text));
+    }
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    Ok(RuleSet::load(&refs)?)
+}
+
+/// Discover and parse everything under `root` into a campaign, streaming log
+/// text through `sink`.
+pub fn collect(root: &Path, exclude: Option<&Path>, sink: &mut dyn LineSink) -> Campaign {
+    let found = discover::discover(root, exclude);
+    let mut campaign = Campaign {
+        root: root.display().to_string(),
+        ..Campaign::default()
+    };
+    for s in &found.skipped {
+        campaign
+            .unreadable
+            .push(ParseWarning::new(&s.rel, None, &s.reason));
+    }
+    // Step logs first, so the harness parser knows which (node, step)
+    // outputs are on disk and does not count their lines twice; harness
+    // records next, so host names are known before files are attributed.
+    let mut order: Vec<&Artifact> = found.artifacts.iter().collect();
+    order.sort_by_key(|a| (parse_rank(a.kind), a.rel.clone()));
+    let logged: BTreeSet<(String, String)> = found
+        .artifacts
+        .iter()
+        .filter_map(|a| Some((a.node.clone()?, a.step.clone()?)))
+        .collect();
+    let mut runs: BTreeMap<String, LoadGenRun> = BTreeMap::new();
+    let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
+    for art in order {
+        let mut entry = FileEntry {
+            path: art.rel.clone(),
+            bytes: art.bytes,
+            kind: art.kind,
+            node: art.node.clone(),
+            run: None,
+            step: art.step.clone(),
+            warnings: 0,
+        };
+        if art.kind == ArtifactKind::Unrecognized {
+            entries.insert(art.rel.clone(), entry);
+            continue;
+        }
+        let file = match File::open(&art.fs_path) {
+            Ok(f) => BufReader::with_capacity(READ_BUFFER, f),
+            Err(e) => {
+                let reason = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    "permission denied".to_string()
+                } else {
+                    e.to_string()
+                };
+                campaign
+                    .unreadable
+                    .push(ParseWarning::new(&art.rel, None, reason));
+                entry.kind = ArtifactKind::Unrecognized;
+                entries.insert(art.rel.clone(), entry);
+                continue;
+            }
+        };
+        let path = art.rel.as_str();
+        let node = art.node.as_deref();
+        let warnings = match art.kind {
+            ArtifactKind::AnsibleJson => {
+                let p = parse::ansible::parse(path, file, &logged, sink);
+                for host in &p.value.hosts {
+                    campaign.nodes.entry(host.clone()).or_default().in_harness = true;
+                }
+                campaign.harness.push((art.rel.clone(), p.value));
+                p.warnings
+            }
+            ArtifactKind::StepStdout | ArtifactKind::StepStderr => {
+                let stream = if art.kind == ArtifactKind::StepStdout {
+                    Stream::Stdout
+                } else {
+                    Stream::Stderr
+                };
+                let step = art.step.as_deref();
+                let p = parse::step_log::parse(path, file, node, step, stream, sink);
+                if let (Some(n), Some(s)) = (&art.node, &art.step) {
+                    campaign.step_logs.push(StepLogFile {
+                        node: n.clone(),
+                        step: s.clone(),
+                        stream,
+                        path: art.rel.clone(),
+                        log: p.value,
+                    });
+                }
+                p.warnings
+            }
+            ArtifactKind::LoadgenSummary => {
+                let p = parse::loadgen_summary::parse(path, file);
+                run_for(&mut runs, art).summary = Some((art.rel.clone(), p.value));
+                entry.run = Some(art.dir.clone());
+                p.warnings
+            }
+            ArtifactKind::LoadgenDetail => {
+                let step = run_step_guess(art);
+                let p = parse::loadgen_detail::parse(path, file, node, step.as_deref(), sink);
+                run_for(&mut runs, art).detail = Some((art.rel.clone(), p.value));
+                entry.run = Some(art.dir.clone());
+                p.warnings
+            }
+            ArtifactKind::NvidiaSmiXml => {
+                let p = parse::nvidia_smi_xml::parse(path, file);
+                let owner = art
+                    .node
+                    .clone()
+                    .or_else(|| node_from_hosts(&art.rel, &campaign));
+                entry.node = owner.clone();
+                let key = owner.unwrap_or_else(|| "(unattributed)".to_string());
+                campaign
+                    .nodes
+                    .entry(key)
+                    .or_default()
+                    .nvidia_smi
+                    .push((art.rel.clone(), p.value));
+                p.warnings
+            }
+            ArtifactKind::Unrecognized => Vec::new(),
+        };
+        entry.warnings = warnings.len() as u64;
+        campaign.warnings.extend(warnings);
+        entries.insert(art.rel.clone(), entry);
+    }
+    for art in &found.artifacts {
+        if let Some(n) = &art.node {
+            campaign.nodes.entry(n.clone()).or_default().has_folder = true;
+        }
+    }
+    let steps: BTreeSet<(String, String)> = campaign
+        .steps()
+        .map(|s| (s.node.clone(), s.name.clone()))
+        .collect();
+    for (_, mut run) in runs {
+        run.step = link_step(&run, &steps);
+        campaign.runs.push(run);
+    }
+    campaign.files = entries.into_values().collect();
+    campaign.warnings.sort();
+    campaign.unreadable.sort();
+    campaign
+}
+
+fn parse_rank(kind: ArtifactKind) -> u8 {
+    match kind {
+        ArtifactKind::StepStdout | ArtifactKind::StepStderr => 0,
+        ArtifactKind::AnsibleJson => 1,
+        _ => 2,
+    }
+}
+
+fn run_for<'a>(runs: &'a mut BTreeMap<String, LoadGenRun>, art: &Artifact) -> &'a mut LoadGenRun {
+    runs.entry(art.dir.clone()).or_insert_with(|| LoadGenRun {
+        id: art.dir.clone(),
+        node: art.node.clone(),
+        step: None,
+        summary: None,
+        detail: None,
+    })
+}
+
+/// The step a LoadGen run folder most likely belongs to, before harness
+/// records are known: `loadgen/<name>/` → `loadgen_<name>`.
+fn run_step_guess(art: &Artifact) -> Option<String> {
+    let name = art.dir.rsplit('/').next()?;
+    Some(format!("loadgen_{name}"))
+}
+
+/// Link a run in `…/<name>/` to a step on the same node named `<name>` or
+/// `loadgen_<name>` (see docs/artifacts.md).
+fn link_step(run: &LoadGenRun, steps: &BTreeSet<(String, String)>) -> Option<String> {
+    let node = run.node.as_ref()?;
+    let name = run.id.rsplit('/').next()?;
+    [name.to_string(), format!("loadgen_{name}")]
+        .into_iter()
+        .find(|cand| steps.contains(&(node.clone(), cand.clone())))
+}
+
+/// A node for a file outside `nodes/<name>/`: a harness host name that is a
+/// path component or the file name's stem.
+fn node_from_hosts(rel: &str, campaign: &Campaign) -> Option<String> {
+    let hosts: Vec<&String> = campaign
+        .nodes
+        .iter()
+        .filter(|(_, d)| d.in_harness)
+        .map(|(n, _)| n)
+        .collect();
+    let stem = rel.rsplit('/').next()?.split('.').next()?;
+    rel.split('/')
+        .chain(std::iter::once(stem))
+        .find_map(|part| {
+            hosts
+                .iter()
+                .find(|h| h.as_str() == part)
+                .map(|h| h.to_string())
+        })
+}
+
+/// Build the report for `root` without writing anything.
+pub fn build_report(opts: &ReportOptions) -> Result<Report> {
+    let meta = std::fs::metadata(&opts.root)
+        .ok()
+        .filter(|m| m.is_dir())
+        .ok_or_else(|| crate::error::FatalError::BadRoot(opts.root.clone()))?;
+    let _ = meta;
+    let rules = load_rules(&opts.configs)?;
+    let settings = Settings::default();
+    let mut classifier = Classifier::new(&rules);
+    let campaign = collect(&opts.root, Some(&opts.out_dir), &mut classifier);
+    let mut report = analyze::analyze(&campaign, classifier, &settings);
+    report.title = opts
+        .title
+        .clone()
+        .unwrap_or_else(|| "MLPerf campaign health report".to_string());
+    report.generated_at = opts.generated_at.clone();
+    Ok(report)
+}
+
+/// Build the report and write every requested format into `out_dir`.
+pub fn run_report(opts: &ReportOptions) -> Result<ReportOutcome> {
+    let report = build_report(opts)?;
+    let files = render::render_all(&report, &opts.formats)?;
+    std::fs::create_dir_all(&opts.out_dir).with_context(|| {
+        format!(
+            "cannot create output directory `{}`",
+            opts.out_dir.display()
+        )
+    })?;
+    let mut written = Vec::new();
+    let mut write_errors = Vec::new();
+    for f in &files {
+        let target = opts.out_dir.join(&f.path);
+        match write_atomic(&target, &f.bytes) {
+            Ok(()) => written.push(target),
+            Err(e) => write_errors.push(format!("{}: {e:#}", target.display())),
+        }
+    }
+    let gate_failures = gates(&report, opts);
+    Ok(ReportOutcome {
+        report,
+        written,
+        write_errors,
+        gate_failures,
+    })
+}
+
+fn gates(report: &Report, opts: &ReportOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(min) = opts.fail_under {
+        match report.overall.score {
+            Some(s) if s < min => {
+                out.push(format!("overall score {s:.0} is below --fail-under {min}"))
+            }
+            None => out.push(format!(
+                "overall score is not assessed, so it cannot meet --fail-under {min}"
+            )),
+            _ => {}
+        }
+    }
+    if let Some(sev) = opts.fail_on {
+        let n = report.findings.iter().filter(|f| f.severity >= sev).count();
+        if n > 0 {
+            out.push(format!(
+                "{n} finding(s) at severity {} or worse (--fail-on {})",
+                sev.as_str(),
+                sev.as_str()
+            ));
+        }
+    }
+    if opts.strict {
+        let bad = report.inputs.unreadable.len() as u64 + report.inputs.warnings_total;
+        if bad > 0 {
+            out.push(format!(
+                "--strict: {} unreadable file(s) and {} parse warning(s)",
+                report.inputs.unreadable.len(),
+                report.inputs.warnings_total
+            ));
+        }
+    }
+    out
+}
+
+/// Write via a temporary file in the same directory and rename, so an
+/// interrupted run never leaves a half-written report behind.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> Result<()> {
+        let mut f =
+            File::create(&tmp).with_context(|| format!("cannot create `{}`", tmp.display()))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, target)
+            .with_context(|| format!("cannot rename into `{}`", target.display()))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `SOURCE_DATE_EPOCH` (seconds) as an RFC 3339 UTC timestamp.
+pub fn epoch_to_rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), valid for the proleptic
+    // Gregorian calendar; avoids a date-time dependency for one conversion.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_conversion_matches_known_dates() {
+        assert_eq!(epoch_to_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(epoch_to_rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(epoch_to_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

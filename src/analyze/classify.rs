@@ -240,7 +240,10 @@ impl LineSink for Classifier<'_> {
                 None => e,
             }
         };
-        let hit = self.rules.match_line(text).map(|r| (r.id.clone(), r.severity));
+        let hit = self
+            .rules
+            .match_line(text)
+            .map(|r| (r.id.clone(), r.severity));
         if let (Some(node), Some(step)) = (o.node, o.step) {
             let ctx = self
                 .contexts
@@ -355,7 +358,8 @@ mod tests {
         let rules = RuleSet::builtin().unwrap();
         let mut c = Classifier::new(&rules);
         for i in 0..16 {
-            let line = format!("NVRM: Xid (PCI:0000:38:00): 13, pid='<unknown>', ESR 0x{i:x}=0x11f");
+            let line =
+                format!("NVRM: Xid (PCI:0000:38:00): 13, pid='<unknown>', ESR 0x{i:x}=0x11f");
             c.line(&origin("k.log", 10 + i), &line);
         }
         let groups = c.finish();
@@ -367,8 +371,14 @@ mod tests {
     fn separate_bursts_are_separate_events() {
         let rules = RuleSet::builtin().unwrap();
         let mut c = Classifier::new(&rules);
-        c.line(&origin("a.log", 1), "ConnectionRefusedError: [Errno 111] Connection refused");
-        c.line(&origin("a.log", 100), "ConnectionRefusedError: [Errno 111] Connection refused");
+        c.line(
+            &origin("a.log", 1),
+            "ConnectionRefusedError: [Errno 111] Connection refused",
+        );
+        c.line(
+            &origin("a.log", 100),
+            "ConnectionRefusedError: [Errno 111] Connection refused",
+        );
         let g = c.finish();
         assert_eq!((g[0].events, g[0].raw), (2, 2));
     }
@@ -377,8 +387,14 @@ mod tests {
     fn the_same_error_in_two_sources_counts_once() {
         let rules = RuleSet::builtin().unwrap();
         let mut c = Classifier::new(&rules);
-        c.line(&origin("stderr.log", 3), "ModuleNotFoundError: No module named 'x'");
-        c.line(&origin("ansible.json", 40), "ModuleNotFoundError: No module named 'x'");
+        c.line(
+            &origin("stderr.log", 3),
+            "ModuleNotFoundError: No module named 'x'",
+        );
+        c.line(
+            &origin("ansible.json", 40),
+            "ModuleNotFoundError: No module named 'x'",
+        );
         let g = c.finish();
         assert_eq!((g[0].events, g[0].raw), (1, 2));
         assert_eq!(g[0].evidence.len(), 2);
@@ -400,7 +416,10 @@ mod tests {
     fn ansi_codes_do_not_hide_errors() {
         let rules = RuleSet::builtin().unwrap();
         let mut c = Classifier::new(&rules);
-        c.line(&origin("a.log", 1), "\u{1b}[31mModuleNotFoundError: No module named 'x'\u{1b}[0m");
+        c.line(
+            &origin("a.log", 1),
+            "\u{1b}[31mModuleNotFoundError: No module named 'x'\u{1b}[0m",
+        );
         let g = c.finish();
         assert_eq!(g.len(), 1);
         assert!(!g[0].evidence[0].text.contains('\u{1b}'));
@@ -411,7 +430,10 @@ mod tests {
         let rules = RuleSet::builtin().unwrap();
         let mut c = Classifier::new(&rules);
         for i in 0..1000 {
-            let line = format!("ModuleNotFoundError: No module named 'pkg_{}'", "abcdefghij".repeat(i % 50 + 1));
+            let line = format!(
+                "ModuleNotFoundError: No module named 'pkg_{}'",
+                "abcdefghij".repeat(i % 50 + 1)
+            );
             c.line(&origin("a.log", i as u64 * 10), &line);
         }
         assert!(c.finish().len() <= FINGERPRINTS_PER_CONTEXT + 1);
@@ -419,6 +441,9 @@ mod tests {
 
     #[test]
     fn fingerprints_mask_numbers_and_hex() {
-        assert_eq!(fingerprint("ESR 0x546fb0=0x11f000e pid 123"), "ESR #=# pid #");
+        assert_eq!(
+            fingerprint("ESR 0x546fb0=0x11f000e pid 123"),
+            "ESR #=# pid #"
+        );
     }
 }

@@ -1,4 +1,826 @@
 //! Analyze stage: classification, scoring and performance statistics.
+//!
+//! [`analyze`] takes the assembled [`Campaign`] and the classifier that the
+//! parsers streamed log text into, raises signals from structured data (step
+//! outcomes, LoadGen results, GPU probe values), folds everything into
+//! findings, and scores each component. Every number it produces carries the
+//! evidence it came from.
 
 pub mod classify;
+pub mod perf;
 pub mod rules;
+pub mod score;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::*;
+
+use classify::{Classifier, EventGroup};
+use rules::{CATEGORIES, RuleSet};
+
+/// Component weights in the overall mean (renormalised over the assessed
+/// components).
+#[derive(Debug, Clone)]
+pub struct Weights {
+    /// Network and connectivity.
+    pub network: f64,
+    /// GPU hardware.
+    pub hardware: f64,
+    /// Software stack.
+    pub software: f64,
+    /// Service reliability.
+    pub reliability: f64,
+    /// Performance.
+    pub performance: f64,
+}
+
+/// Scoring thresholds and weights; defaults documented in `docs/scoring.md`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Component weights.
+    pub weights: Weights,
+    /// Overall cap when a critical finding is present.
+    pub cap_critical: f64,
+    /// Overall cap when a high finding is present.
+    pub cap_high: f64,
+    /// Overall cap when a medium finding is present.
+    pub cap_medium: f64,
+    /// Points per distributed/connectivity log event.
+    pub network_error_points: f64,
+    /// Most points the log events can take from network.
+    pub network_error_cap: f64,
+    /// Points per GPU with uncorrectable ECC errors.
+    pub ecc_points: f64,
+    /// Points per GPU with pending retirement / remapping failure.
+    pub retirement_points: f64,
+    /// Points per GPU at slowdown temperature.
+    pub temperature_points: f64,
+    /// Points per GPU with a thermal/hardware slowdown active.
+    pub throttle_points: f64,
+    /// Points per GPU hardware/thermal log event.
+    pub hardware_log_points: f64,
+    /// Most points log events can take from hardware.
+    pub hardware_log_cap: f64,
+    /// Points per software component whose version differs across nodes.
+    pub drift_points: f64,
+    /// Points per dependency/config/driver event.
+    pub software_error_points: f64,
+    /// Most points those events can take from software.
+    pub software_error_cap: f64,
+    /// Points for an all-INVALID campaign (scaled by the invalid share).
+    pub invalid_run_points: f64,
+    /// Points per run with LoadGen errors.
+    pub loadgen_error_points: f64,
+    /// Most points LoadGen errors can take.
+    pub loadgen_error_cap: f64,
+    /// Throughput CV above which comparable runs count as inconsistent.
+    pub throughput_cv_threshold: f64,
+    /// Most points inconsistency can take.
+    pub consistency_cap: f64,
+    /// Power draw at or above this share of the limit counts as capped.
+    pub power_capped_share: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            weights: Weights {
+                network: 0.10,
+                hardware: 0.20,
+                software: 0.15,
+                reliability: 0.30,
+                performance: 0.25,
+            },
+            cap_critical: 40.0,
+            cap_high: 70.0,
+            cap_medium: 85.0,
+            network_error_points: 15.0,
+            network_error_cap: 45.0,
+            ecc_points: 40.0,
+            retirement_points: 30.0,
+            temperature_points: 20.0,
+            throttle_points: 10.0,
+            hardware_log_points: 20.0,
+            hardware_log_cap: 60.0,
+            drift_points: 15.0,
+            software_error_points: 15.0,
+            software_error_cap: 60.0,
+            invalid_run_points: 50.0,
+            loadgen_error_points: 10.0,
+            loadgen_error_cap: 30.0,
+            throughput_cv_threshold: 0.10,
+            consistency_cap: 30.0,
+            power_capped_share: 0.98,
+        }
+    }
+}
+
+/// Analyse a campaign. `classifier` has already seen every log line.
+pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings) -> Report {
+    let rules = classifier.rules();
+    raise_step_signals(campaign, &mut classifier);
+    raise_run_signals(campaign, &mut classifier);
+    raise_gpu_signals(campaign, &mut classifier, s);
+    let software = software_rows(campaign);
+    for row in software.iter().filter(|r| !r.consistent) {
+        let text = row
+            .versions
+            .iter()
+            .map(|(n, v)| format!("{v} on {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut ev = row
+            .evidence
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Evidence::new("", None, ""));
+        ev.text = format!("{}: {text}", row.component);
+        classifier.signal("version_drift", None, None, ev);
+    }
+    let groups = perf::groups(&campaign.runs);
+    for g in &groups {
+        if let Some(cv) = g.throughput_cv.filter(|cv| *cv > s.throughput_cv_threshold) {
+            let ev = Evidence::new(
+                g.runs.first().cloned().unwrap_or_default(),
+                None,
+                &format!(
+                    "{}: samples/s CV {:.1}% across {} runs; slowest {}",
+                    g.key,
+                    cv * 100.0,
+                    g.runs.len(),
+                    g.slowest_node.as_deref().unwrap_or("?")
+                ),
+            );
+            classifier.signal("throughput_imbalance", g.slowest_node.as_deref(), None, ev);
+        }
+    }
+    let events = classifier.finish();
+    let findings = findings(&events, rules);
+    let nodes_known = known_nodes(campaign);
+    let components = score::components(
+        &score::ScoreInputs {
+            campaign,
+            findings: &findings,
+            groups: &groups,
+            software: &software,
+            nodes: &nodes_known,
+        },
+        s,
+    );
+    let overall = score::overall(&components, &findings, s);
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        title: String::new(),
+        generated_at: None,
+        inputs: inputs_section(campaign),
+        overall,
+        components,
+        nodes: node_reports(campaign, &findings, &nodes_known),
+        runs: run_reports(campaign),
+        steps: step_reports(campaign, &findings),
+        categories: category_rows(campaign, &findings, rules),
+        recommendations: recommendations(&findings),
+        findings,
+        performance: Performance { groups },
+        software,
+    }
+}
+
+fn raise_step_signals(c: &Campaign, cl: &mut Classifier<'_>) {
+    for st in c.steps() {
+        let (node, step) = (Some(st.node.as_str()), Some(st.name.as_str()));
+        match st.outcome {
+            Outcome::TimedOut => cl.signal("step_timed_out", node, step, st.evidence.clone()),
+            Outcome::Unreachable => cl.signal("host_unreachable", node, step, st.evidence.clone()),
+            _ => {}
+        }
+        if st.exit_code == Some(137) {
+            cl.signal("exit_137", node, step, st.evidence.clone());
+        }
+    }
+    // A failed step that no rule explains still becomes a finding.
+    for st in c.steps().filter(|st| st.outcome == Outcome::Failed) {
+        let ctx = cl.context(&st.node, &st.name).cloned().unwrap_or_default();
+        let explained = ctx.matched.values().any(|sev| *sev >= Severity::Medium);
+        if explained {
+            continue;
+        }
+        let (node, step) = (Some(st.node.as_str()), Some(st.name.as_str()));
+        if let Some(tb) = ctx.exception.or(ctx.traceback) {
+            cl.signal("step_traceback", node, step, tb);
+        } else {
+            let ev = ctx
+                .tail
+                .back()
+                .cloned()
+                .unwrap_or_else(|| st.evidence.clone());
+            cl.signal("step_failed", node, step, ev);
+        }
+    }
+}
+
+fn raise_run_signals(c: &Campaign, cl: &mut Classifier<'_>) {
+    for run in &c.runs {
+        let Some((path, s)) = &run.summary else {
+            continue;
+        };
+        if s.valid == Some(false) {
+            let ev = s
+                .result_evidence
+                .clone()
+                .unwrap_or_else(|| Evidence::new(path.clone(), None, "Result is : INVALID"));
+            cl.signal(
+                "loadgen_invalid",
+                run.node.as_deref(),
+                run.step.as_deref(),
+                ev,
+            );
+        }
+    }
+}
+
+fn raise_gpu_signals(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
+    for (node, data) in &c.nodes {
+        for (path, dump) in &data.nvidia_smi {
+            for g in &dump.gpus {
+                let ev = |text: String| {
+                    let mut e = g
+                        .evidence
+                        .clone()
+                        .unwrap_or_else(|| Evidence::new(path.clone(), None, ""));
+                    e.text = format!(
+                        "GPU {} ({}): {text}",
+                        g.index,
+                        g.pci_bus_id.as_deref().unwrap_or("?")
+                    );
+                    e
+                };
+                let n = Some(node.as_str());
+                let ue = g
+                    .ecc_volatile_uncorrectable
+                    .or(g.ecc_aggregate_uncorrectable)
+                    .unwrap_or(0);
+                if ue > 0 {
+                    cl.signal(
+                        "gpu_ecc_uncorrectable",
+                        n,
+                        None,
+                        ev(format!("{ue} uncorrectable ECC error(s)")),
+                    );
+                }
+                let mut pend = Vec::new();
+                if g.retired_pages_pending == Some(true) {
+                    pend.push("page retirement pending");
+                }
+                if g.remapped_rows_pending == Some(true) {
+                    pend.push("row remapping pending");
+                }
+                if g.remapping_failure == Some(true) {
+                    pend.push("row remapping failure occurred");
+                }
+                if !pend.is_empty() {
+                    cl.signal("gpu_retirement_pending", n, None, ev(pend.join(", ")));
+                }
+                if let (Some(t), Some(l)) = (g.temperature_c, g.temperature_slowdown_c) {
+                    if t >= l {
+                        cl.signal(
+                            "gpu_temperature_slowdown",
+                            n,
+                            None,
+                            ev(format!("{t:.0} C >= slowdown {l:.0} C")),
+                        );
+                    }
+                }
+                let thermal: Vec<&String> = g
+                    .throttle_reasons_active
+                    .iter()
+                    .filter(|r| score::is_thermal_throttle(r))
+                    .collect();
+                if !thermal.is_empty() {
+                    let names: Vec<&str> = thermal.iter().map(|r| r.as_str()).collect();
+                    cl.signal(
+                        "gpu_throttle_active",
+                        n,
+                        None,
+                        ev(format!("active: {}", names.join(", "))),
+                    );
+                }
+                if let (Some(p), Some(l)) = (g.power_draw_w, g.power_limit_w) {
+                    if l > 0.0 && p >= l * s.power_capped_share {
+                        cl.signal(
+                            "gpu_power_capped",
+                            n,
+                            None,
+                            ev(format!("power draw {p:.1} W of {l:.1} W limit")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn software_rows(c: &Campaign) -> Vec<SoftwareRow> {
+    let mut rows = Vec::new();
+    let mut add = |component: &str, values: Vec<(String, String, Evidence)>| {
+        if values.is_empty() {
+            return;
+        }
+        let mut versions = BTreeMap::new();
+        let mut evidence = Vec::new();
+        for (node, v, e) in values {
+            if versions.insert(node, v).is_none() {
+                evidence.push(e);
+            }
+        }
+        let distinct: BTreeSet<&String> = versions.values().collect();
+        rows.push(SoftwareRow {
+            component: component.into(),
+            consistent: distinct.len() <= 1,
+            versions,
+            evidence,
+        });
+    };
+    let probe = |f: &dyn Fn(&NvidiaSmiDump) -> Option<String>| -> Vec<(String, String, Evidence)> {
+        c.nodes
+            .iter()
+            .filter(|(n, _)| !n.starts_with('('))
+            .filter_map(|(n, d)| {
+                let (path, dump) = d.nvidia_smi.first()?;
+                let v = f(dump)?;
+                let ev = dump
+                    .driver_evidence
+                    .clone()
+                    .unwrap_or_else(|| Evidence::new(path.clone(), None, &v));
+                Some((n.clone(), v, ev))
+            })
+            .collect()
+    };
+    add("NVIDIA driver", probe(&|d| d.driver_version.clone()));
+    add("CUDA (driver API)", probe(&|d| d.cuda_version.clone()));
+    let loadgen: Vec<(String, String, Evidence)> = c
+        .runs
+        .iter()
+        .filter_map(|r| {
+            let node = r.node.clone()?;
+            let (path, d) = r.detail.as_ref()?;
+            let v = d.loadgen_version.clone()?;
+            Some((
+                node,
+                v.clone(),
+                Evidence::new(path.clone(), None, &format!("loadgen_version {v}")),
+            ))
+        })
+        .collect();
+    add("MLPerf LoadGen", loadgen);
+    rows
+}
+
+fn findings(events: &[EventGroup], rules: &RuleSet) -> Vec<Finding> {
+    let mut by_rule: BTreeMap<usize, Vec<&EventGroup>> = BTreeMap::new();
+    for e in events {
+        by_rule.entry(e.rule).or_default().push(e);
+    }
+    let mut out: Vec<Finding> = Vec::new();
+    for (idx, groups) in by_rule {
+        let Some(rule) = rules.rules.get(idx) else {
+            continue;
+        };
+        let mut nodes = BTreeSet::new();
+        let mut steps = BTreeSet::new();
+        let mut evidence: Vec<Evidence> = Vec::new();
+        let mut ordered = groups.clone();
+        ordered.sort_by_key(|g| g.first_seen);
+        // Spread evidence over distinct identities before taking seconds.
+        for round in 0..3 {
+            for g in &ordered {
+                if let Some(e) = g.evidence.get(round) {
+                    if evidence.len() < 3 && !evidence.contains(e) {
+                        evidence.push(e.clone());
+                    }
+                }
+            }
+        }
+        for g in &groups {
+            nodes.extend(g.node.clone());
+            steps.extend(g.step.clone());
+        }
+        out.push(Finding {
+            rule: rule.id.clone(),
+            category: rule.category.clone(),
+            severity: rule.severity,
+            title: rule.title.clone(),
+            count: groups.iter().map(|g| g.events).sum(),
+            raw_count: groups.iter().map(|g| g.raw).sum(),
+            nodes: nodes.into_iter().collect(),
+            steps: steps.into_iter().collect(),
+            evidence,
+            remediation: rule.remediation.clone(),
+            status: "active".into(),
+            impact: rules.impact(&rule.category, rule.severity),
+        });
+    }
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.nodes.len().cmp(&a.nodes.len()))
+            .then(b.count.cmp(&a.count))
+            .then(a.rule.cmp(&b.rule))
+    });
+    out
+}
+
+/// Nodes the campaign knows of: node folders, harness hosts and probes.
+fn known_nodes(c: &Campaign) -> BTreeSet<String> {
+    c.nodes
+        .iter()
+        .filter(|(n, d)| {
+            !n.starts_with('(') && (d.has_folder || d.in_harness || !d.nvidia_smi.is_empty())
+        })
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+fn node_reports(c: &Campaign, findings: &[Finding], known: &BTreeSet<String>) -> Vec<NodeReport> {
+    known
+        .iter()
+        .map(|name| {
+            let data = c.nodes.get(name).cloned().unwrap_or_default();
+            let steps: Vec<&StepResult> = c.steps().filter(|s| &s.node == name).collect();
+            let ok = steps.iter().filter(|s| s.outcome == Outcome::Ok).count() as u64;
+            let failed = steps.iter().filter(|s| s.outcome.is_failure()).count() as u64;
+            let reachable = if steps.is_empty() {
+                None
+            } else {
+                Some(!steps.iter().any(|s| s.outcome == Outcome::Unreachable))
+            };
+            let worst = findings
+                .iter()
+                .filter(|f| f.nodes.contains(name))
+                .map(|f| f.severity)
+                .max();
+            let has_data = !data.nvidia_smi.is_empty() || ok > 0;
+            let verdict = match worst {
+                Some(Severity::Critical | Severity::High) => "unhealthy",
+                Some(Severity::Medium) => "degraded",
+                _ if !has_data => "not_assessed",
+                _ => "healthy",
+            };
+            let gpus = data
+                .nvidia_smi
+                .iter()
+                .flat_map(|(_, d)| {
+                    d.gpus.iter().map(move |g| GpuReport {
+                        index: g.index,
+                        name: g.name.clone(),
+                        uuid: g.uuid.clone(),
+                        pci_bus_id: g.pci_bus_id.clone(),
+                        memory_total_mib: g.memory_total_mib,
+                        memory_used_mib: g.memory_used_mib,
+                        driver_version: d.driver_version.clone(),
+                        cuda_version: d.cuda_version.clone(),
+                        temperature_c: g.temperature_c,
+                        temperature_slowdown_c: g.temperature_slowdown_c,
+                        power_draw_w: g.power_draw_w,
+                        power_limit_w: g.power_limit_w,
+                        sm_clock_mhz: g.sm_clock_mhz,
+                        ecc_mode: g.ecc_mode.clone(),
+                        ecc_uncorrectable: g
+                            .ecc_volatile_uncorrectable
+                            .or(g.ecc_aggregate_uncorrectable),
+                        retired_pages: g.retired_pages,
+                        remapped_rows_uncorrectable: g.remapped_rows_uncorrectable,
+                        throttle_reasons_active: g.throttle_reasons_active.clone(),
+                        evidence: g.evidence.clone(),
+                    })
+                })
+                .collect();
+            NodeReport {
+                name: name.clone(),
+                verdict: verdict.into(),
+                probes: data.nvidia_smi.iter().map(|(p, _)| p.clone()).collect(),
+                reachable,
+                steps_ok: ok,
+                steps_failed: failed,
+                worst_severity: worst,
+                gpus,
+            }
+        })
+        .collect()
+}
+
+fn ms(ns: Option<f64>) -> String {
+    ns.map(|v| format!("{:.1} ms", v / 1e6))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn setting_ns(s: &LoadGenSummary, key: &str) -> Option<f64> {
+    s.settings
+        .get(key)?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| *v > 0.0)
+}
+
+/// Every reason a run is INVALID, in plain words with the numbers.
+pub fn invalid_reasons(s: &LoadGenSummary) -> Vec<String> {
+    let mut out = Vec::new();
+    let recs: Vec<&str> = s.recommendations.iter().map(|e| e.text.as_str()).collect();
+    if s.perf_constraints_met == Some(false) {
+        let ttft = recs.iter().any(|r| r.contains("TTFT"));
+        let tpot = recs.iter().any(|r| r.contains("TPOT"));
+        if ttft {
+            out.push(format!(
+                "TTFT constraint not met: p99 TTFT {} over the {} limit; lower the target QPS.",
+                ms(s.ttft_ns.p99),
+                ms(setting_ns(s, "ttft_latency (ns)"))
+            ));
+        }
+        if tpot {
+            out.push(format!(
+                "TPOT constraint not met: p99 TPOT {} over the {} limit; lower the target QPS or raise batch efficiency.",
+                ms(s.tpot_ns.p99),
+                ms(setting_ns(s, "tpot_latency (ns)"))
+            ));
+        }
+        if !ttft && !tpot {
+            out.push(format!(
+                "Latency constraint not met: p99 latency {} over the {} target latency; lower the target QPS.",
+                ms(s.latency_ns.p99),
+                ms(setting_ns(s, "target_latency (ns)"))
+            ));
+        }
+    }
+    if s.min_duration_met == Some(false) {
+        let min = s
+            .settings
+            .get("min_duration (ms)")
+            .cloned()
+            .unwrap_or_else(|| "?".into());
+        out.push(format!(
+            "Minimum duration not met (min_duration {min} ms): {}",
+            recs.iter()
+                .find(|r| r.contains("QPS") || r.contains("latency"))
+                .copied()
+                .unwrap_or("run longer or raise the expected QPS.")
+        ));
+    }
+    if s.min_queries_met == Some(false) {
+        let min = s
+            .settings
+            .get("min_query_count")
+            .cloned()
+            .unwrap_or_else(|| "?".into());
+        out.push(format!(
+            "Minimum query count not met (min_query_count {min}): the test ended before enough queries were issued."
+        ));
+    }
+    if s.early_stopping_met == Some(false) {
+        let detail: Vec<&str> = s
+            .early_stopping
+            .iter()
+            .map(|e| e.text.trim_start_matches(['*', ' ']))
+            .filter(|t| !t.is_empty())
+            .collect();
+        out.push(format!(
+            "Early stopping not satisfied{}",
+            if detail.is_empty() {
+                ".".to_string()
+            } else {
+                format!(": {}", detail.join(" "))
+            }
+        ));
+    }
+    if s.valid == Some(false) && out.is_empty() {
+        out.push("INVALID without a stated reason in the summary; see the detail log.".into());
+    }
+    out
+}
+
+fn lat(l: &LatencyStats) -> LatencySummary {
+    LatencySummary {
+        min: l.min,
+        mean: l.mean,
+        p50: l.p50,
+        p90: l.p90,
+        p99: l.p99,
+        max: l.max,
+    }
+}
+
+fn run_reports(c: &Campaign) -> Vec<RunReport> {
+    c.runs
+        .iter()
+        .map(|r| {
+            let summary = r.summary.as_ref().map(|(_, s)| s);
+            let detail = r.detail.as_ref().map(|(_, d)| d);
+            let step = r.step.as_ref().and_then(|name| {
+                c.steps()
+                    .find(|s| &s.name == name && Some(&s.node) == r.node.as_ref())
+            });
+            let mut evidence = Vec::new();
+            if let Some(s) = summary {
+                evidence.extend(s.result_evidence.clone());
+                evidence.extend(s.recommendations.iter().cloned());
+            }
+            let mut changed = BTreeMap::new();
+            let mut settings = BTreeMap::new();
+            if let Some(d) = detail {
+                for (k, req) in &d.requested_settings {
+                    if let Some(eff) = d.effective_settings.get(k) {
+                        if eff != req {
+                            changed.insert(k.clone(), (req.clone(), eff.clone()));
+                        }
+                    }
+                }
+            }
+            if let Some(s) = summary {
+                for k in [
+                    "target_qps",
+                    "target_latency (ns)",
+                    "ttft_latency (ns)",
+                    "tpot_latency (ns)",
+                    "min_duration (ms)",
+                    "min_query_count",
+                    "performance_sample_count",
+                ] {
+                    if let Some(v) = s.settings.get(k) {
+                        settings.insert(k.to_string(), v.clone());
+                    }
+                }
+            }
+            RunReport {
+                id: r.id.clone(),
+                node: r.node.clone(),
+                scenario: summary
+                    .and_then(|s| s.scenario)
+                    .or(detail.and_then(|d| d.scenario)),
+                mode: summary
+                    .and_then(|s| s.mode.clone())
+                    .or(detail.and_then(|d| d.mode.clone())),
+                result: match summary.and_then(|s| s.valid) {
+                    Some(true) => "VALID".into(),
+                    Some(false) => "INVALID".into(),
+                    None => "UNKNOWN".into(),
+                },
+                exit_code: step.and_then(|s| s.exit_code),
+                duration_s: detail.and_then(|d| d.duration_s),
+                metrics: summary
+                    .map(|s| RunMetrics {
+                        samples_per_second: s.samples_per_second,
+                        tokens_per_second: s.tokens_per_second,
+                        latency_ns: lat(&s.latency_ns),
+                        ttft_ns: lat(&s.ttft_ns),
+                        tpot_ns: lat(&s.tpot_ns),
+                    })
+                    .unwrap_or_default(),
+                invalid_reasons: summary.map(invalid_reasons).unwrap_or_default(),
+                loadgen_errors: detail.map_or(0, |d| d.errors.total),
+                loadgen_warnings: detail.map_or(0, |d| d.warnings.total),
+                settings_changed: changed,
+                settings,
+                step: r.step.clone(),
+                evidence,
+            }
+        })
+        .collect()
+}
+
+fn step_reports(c: &Campaign, findings: &[Finding]) -> Vec<StepReport> {
+    c.steps()
+        .map(|s| StepReport {
+            name: s.name.clone(),
+            node: s.node.clone(),
+            outcome: s.outcome,
+            exit_code: s.exit_code,
+            duration_s: s.duration_s,
+            timed_out: s.timed_out,
+            message: s.message.clone(),
+            category: findings
+                .iter()
+                .filter(|f| f.nodes.contains(&s.node) && f.steps.contains(&s.name))
+                .max_by_key(|f| f.severity)
+                .map(|f| f.category.clone()),
+            evidence: s.evidence.clone(),
+        })
+        .collect()
+}
+
+/// Which inputs can reveal each category: a category whose inputs were read
+/// and that has no events is `not_observed`; one whose inputs are missing is
+/// `not_assessed`.
+fn category_rows(c: &Campaign, findings: &[Finding], rules: &RuleSet) -> Vec<CategoryRow> {
+    let has_logs = !c.step_logs.is_empty() || c.steps().next().is_some();
+    let has_probes = c.nodes.values().any(|d| !d.nvidia_smi.is_empty());
+    let has_runs = !c.runs.is_empty();
+    let has_comparable = c.runs.len() >= 2;
+    CATEGORIES
+        .iter()
+        .map(|(id, name)| {
+            let fs: Vec<&Finding> = findings.iter().filter(|f| f.category == *id).collect();
+            let events: u64 = fs.iter().map(|f| f.count).sum();
+            let severity = fs.iter().map(|f| f.severity).max();
+            let checked = match *id {
+                "gpu_hardware" | "thermal_power" => has_probes,
+                "gpu_driver" => has_probes || has_logs,
+                "kernel_os" | "kubernetes" => false,
+                "benchmark_invalid" => has_runs,
+                "performance_variance" => has_comparable,
+                _ => has_logs,
+            };
+            let status = if events > 0 {
+                "active"
+            } else if checked {
+                "not_observed"
+            } else {
+                "not_assessed"
+            };
+            let impact = match severity {
+                Some(sev) => rules.impact(id, sev),
+                None if checked => "No events in the inputs that can show this category.".into(),
+                None => "Not assessed: none of the inputs that can show this category were found."
+                    .into(),
+            };
+            CategoryRow {
+                category: id.to_string(),
+                name: name.to_string(),
+                events,
+                severity,
+                status: status.into(),
+                impact,
+            }
+        })
+        .collect()
+}
+
+fn recommendations(findings: &[Finding]) -> Vec<Recommendation> {
+    let mut out: Vec<Recommendation> = Vec::new();
+    for f in findings.iter().filter(|f| f.severity >= Severity::Low) {
+        if let Some(r) = out.iter_mut().find(|r| r.text == f.remediation) {
+            r.rules.push(f.rule.clone());
+            for n in &f.nodes {
+                if !r.nodes.contains(n) {
+                    r.nodes.push(n.clone());
+                }
+            }
+            r.nodes.sort();
+            continue;
+        }
+        out.push(Recommendation {
+            severity: f.severity,
+            category: f.category.clone(),
+            text: f.remediation.clone(),
+            rules: vec![f.rule.clone()],
+            nodes: f.nodes.clone(),
+        });
+    }
+    out
+}
+
+fn inputs_section(c: &Campaign) -> Inputs {
+    let mut by_kind = BTreeMap::new();
+    for f in &c.files {
+        *by_kind.entry(f.kind.as_str().to_string()).or_insert(0u64) += 1;
+    }
+    let unrecognized: Vec<&FileEntry> = c
+        .files
+        .iter()
+        .filter(|f| f.kind == ArtifactKind::Unrecognized)
+        .collect();
+    let unreadable_paths: BTreeSet<&String> = c.unreadable.iter().map(|u| &u.path).collect();
+    Inputs {
+        root: c.root.clone(),
+        files_total: c.files.len() as u64
+            + c.unreadable
+                .iter()
+                .filter(|u| !c.files.iter().any(|f| f.path == u.path))
+                .count() as u64,
+        files_recognized: (c.files.len() - unrecognized.len()) as u64,
+        files_unrecognized: unrecognized
+            .iter()
+            .filter(|f| !unreadable_paths.contains(&f.path))
+            .count() as u64,
+        unreadable: c
+            .unreadable
+            .iter()
+            .map(|u| Unreadable {
+                path: u.path.clone(),
+                reason: u.message.clone(),
+            })
+            .collect(),
+        by_kind,
+        unrecognized: unrecognized
+            .iter()
+            .filter(|f| !unreadable_paths.contains(&f.path))
+            .take(LIST_CAP)
+            .map(|f| f.path.clone())
+            .collect(),
+        warnings: c.warnings.iter().take(LIST_CAP).cloned().collect(),
+        warnings_total: c.warnings.len() as u64,
+    }
+}

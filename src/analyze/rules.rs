@@ -252,7 +252,13 @@ mod tests {
         let rules = RuleSet::builtin().unwrap();
         for r in rules.rules.iter().filter(|r| r.pattern.is_some()) {
             let hit = rules.match_line(&r.example).map(|m| m.id.as_str());
-            assert_eq!(hit, Some(r.id.as_str()), "example of {} matched {:?}", r.id, hit);
+            assert_eq!(
+                hit,
+                Some(r.id.as_str()),
+                "example of {} matched {:?}",
+                r.id,
+                hit
+            );
         }
     }
 
@@ -286,7 +292,9 @@ remediation = "x"
 example = "No module named foo"
 "#;
         let rules = RuleSet::load(&[("builtin", DEFAULT_RULES), ("user.toml", user)]).unwrap();
-        let hit = rules.match_line("ModuleNotFoundError: No module named 'x'").unwrap();
+        let hit = rules
+            .match_line("ModuleNotFoundError: No module named 'x'")
+            .unwrap();
         assert_eq!(hit.severity, Severity::Critical);
         assert_eq!(hit.origin, "user.toml");
         assert_eq!(rules.rules.iter().filter(|r| r.id == hit.id).count(), 1);

@@ -125,7 +125,10 @@ pub fn discover(root: &Path, exclude: Option<&Path>) -> Discovery {
             ArtifactKind::StepStdout | ArtifactKind::StepStderr => step,
             _ => None,
         };
-        let dir = rel.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        let dir = rel
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
         out.artifacts.push(Artifact {
             fs_path: entry.path().to_path_buf(),
             rel,
@@ -145,7 +148,11 @@ fn relative(root: &Path, path: &Path) -> String {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if s.is_empty() { ".".into() } else { s.join("/") }
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s.join("/")
+    }
 }
 
 fn describe_io(err: Option<&std::io::Error>, fallback: &str) -> String {

@@ -247,7 +247,10 @@ impl Outcome {
 
     /// True for outcomes that count against reliability.
     pub fn is_failure(self) -> bool {
-        matches!(self, Outcome::Failed | Outcome::TimedOut | Outcome::Unreachable)
+        matches!(
+            self,
+            Outcome::Failed | Outcome::TimedOut | Outcome::Unreachable
+        )
     }
 }
 

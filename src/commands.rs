@@ -1,0 +1,177 @@
+//! One function per subcommand: turn parsed arguments into library calls,
+//! print the outcome, and return the process exit code. Kept out of
+//! `main.rs` so the binary stays a one-screen dispatcher.
+
+use std::path::PathBuf;
+
+use crate::cli::{FormatArg, ReportArgs, SeverityArg};
+use crate::model::Severity;
+use crate::pipeline::{self, ReportOptions};
+use crate::render::Format;
+
+/// Report written, no gate tripped.
+pub const EXIT_OK: u8 = 0;
+/// Report written, but a gate (`--fail-under`, `--fail-on`, `--strict`) tripped.
+pub const EXIT_GATE: u8 = 1;
+/// No complete report could be written.
+pub const EXIT_NO_REPORT: u8 = 2;
+
+fn timestamp(args: &ReportArgs) -> Result<Option<String>, String> {
+    if let Some(t) = &args.generated_at {
+        return Ok(Some(t.clone()));
+    }
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<i64>()
+            .map(|s| Some(pipeline::epoch_to_rfc3339(s)))
+            .map_err(|_| format!("SOURCE_DATE_EPOCH `{v}` is not a whole number of seconds")),
+        _ => Ok(None),
+    }
+}
+
+/// `mlperf-health report`.
+pub fn report(args: ReportArgs) -> u8 {
+    let generated_at = match timestamp(&args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_NO_REPORT;
+        }
+    };
+    let mut formats: Vec<Format> = args
+        .format
+        .iter()
+        .map(|f| match f {
+            FormatArg::Md => Format::Markdown,
+            FormatArg::Html => Format::Html,
+            FormatArg::Json => Format::Json,
+        })
+        .collect();
+    formats.sort();
+    formats.dedup();
+    let opts = ReportOptions {
+        root: args.root.clone(),
+        out_dir: args.out.clone(),
+        formats,
+        title: args.title.clone(),
+        generated_at,
+        configs: args.configs.clone(),
+        fail_under: args.fail_under,
+        fail_on: args.fail_on.map(|s| match s {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+        }),
+        strict: args.strict,
+    };
+    let outcome = match pipeline::run_report(&opts) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return EXIT_NO_REPORT;
+        }
+    };
+    for u in &outcome.report.inputs.unreadable {
+        eprintln!("warning: {}: {}", u.path, u.reason);
+    }
+    for w in &outcome.report.inputs.warnings {
+        eprintln!("warning: {w}");
+    }
+    let hidden =
+        outcome.report.inputs.warnings_total as usize - outcome.report.inputs.warnings.len();
+    if hidden > 0 {
+        eprintln!("warning: {hidden} more parse warning(s); see report.json");
+    }
+    for e in &outcome.write_errors {
+        eprintln!("error: could not write {e}");
+    }
+    if !args.quiet {
+        let o = &outcome.report.overall;
+        let score = o
+            .score
+            .map(|s| format!("{s:.0}/100"))
+            .unwrap_or_else(|| "not assessed".into());
+        println!(
+            "overall {score} ({}); {} finding(s); wrote {} file(s) to {}",
+            o.status.as_str(),
+            outcome.report.findings.len(),
+            outcome.written.len(),
+            args.out.display()
+        );
+    }
+    for g in &outcome.gate_failures {
+        eprintln!("gate: {g}");
+    }
+    if !outcome.write_errors.is_empty() || outcome.written.is_empty() {
+        EXIT_NO_REPORT
+    } else if !outcome.gate_failures.is_empty() {
+        EXIT_GATE
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `mlperf-health rules`.
+pub fn rules(configs: &[PathBuf]) -> u8 {
+    match pipeline::load_rules(configs) {
+        Ok(rules) => {
+            println!(
+                "{:<34} {:<20} {:<9} {:<8} title",
+                "id", "category", "severity", "kind"
+            );
+            for r in &rules.rules {
+                let kind = if r.pattern.is_some() {
+                    "pattern"
+                } else {
+                    "signal"
+                };
+                println!(
+                    "{:<34} {:<20} {:<9} {:<8} {}",
+                    r.id,
+                    r.category,
+                    r.severity.as_str(),
+                    kind,
+                    r.title
+                );
+            }
+            println!("{} rule(s)", rules.rules.len());
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_NO_REPORT
+        }
+    }
+}
+
+/// `mlperf-health explain RULE`.
+pub fn explain(id: &str, configs: &[PathBuf]) -> u8 {
+    let rules = match pipeline::load_rules(configs) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return EXIT_NO_REPORT;
+        }
+    };
+    let Some(r) = rules.get(id) else {
+        eprintln!("error: no rule `{id}`; `mlperf-health rules` lists them");
+        return EXIT_NO_REPORT;
+    };
+    println!("rule:        {}", r.id);
+    println!("title:       {}", r.title);
+    println!("category:    {}", r.category);
+    println!("severity:    {}", r.severity.as_str());
+    match (&r.pattern, &r.signal) {
+        (Some(p), _) => println!("pattern:     {}", p.as_str()),
+        (_, Some(s)) => println!("signal:      {s} (raised from structured data)"),
+        _ => {}
+    }
+    println!("example:     {}", r.example);
+    if let Some(src) = &r.example_source {
+        println!("source:      {src}");
+    }
+    println!("remediation: {}", r.remediation);
+    println!("defined in:  {}", r.origin);
+    EXIT_OK
+}
