@@ -40,6 +40,10 @@ const BULK_KEYS: [&str; 3] = [
 /// a 10-minute run into a 584-year one. Anything this large is not a time.
 const MAX_PLAUSIBLE_TIME_MS: f64 = 1e13;
 
+/// Most distinct keys kept per settings/results map. Real logs have under a
+/// hundred; the cap only bounds memory on garbage input.
+const MAX_KEYS: usize = 512;
+
 /// The fields of a record this parser uses; unknown fields are ignored.
 #[derive(Deserialize)]
 struct Record<'a> {
@@ -86,6 +90,8 @@ pub fn parse<R: BufRead>(
         text_lines: 0,
         unexpected_long: 0,
         requested_scenario: None,
+        dropped_keys: 0,
+        first_dropped: None,
     };
     let mut warnings = Vec::new();
     loop {
@@ -141,6 +147,9 @@ struct DetailParser<'p> {
     unexpected_long: u64,
     /// Fallback when `effective_scenario` is missing.
     requested_scenario: Option<Scenario>,
+    /// Keys refused because their map was full, and the first such line.
+    dropped_keys: u64,
+    first_dropped: Option<u64>,
 }
 
 impl DetailParser<'_> {
@@ -255,7 +264,10 @@ impl DetailParser<'_> {
             None
         };
         if let Some((map, k)) = map {
-            insert_first(map, k, text);
+            if !insert_first(map, k, text) {
+                self.dropped_keys += 1;
+                self.first_dropped.get_or_insert(number);
+            }
         }
     }
 
@@ -276,6 +288,16 @@ impl DetailParser<'_> {
                     "{} record line(s) could not be parsed and were skipped; first: {}",
                     self.out.malformed_lines,
                     cap_text(why, 160)
+                ),
+            ));
+        }
+        if let Some(first) = self.first_dropped {
+            warnings.push(ParseWarning::new(
+                self.path,
+                Some(first),
+                format!(
+                    "{} record(s) with new keys beyond the {MAX_KEYS}-key cap per map were ignored",
+                    self.dropped_keys
                 ),
             ));
         }
@@ -323,10 +345,21 @@ fn is_result_key(key: &str) -> bool {
         || matches!(key, "num_errors" | "power_begin" | "power_end")
 }
 
-fn insert_first(map: &mut BTreeMap<String, String>, key: &str, text: impl FnOnce() -> String) {
-    if !map.contains_key(key) {
-        map.insert(key.to_string(), text());
+/// Keep the first value of `key`; false when the map is full and a new key
+/// was refused.
+fn insert_first(
+    map: &mut BTreeMap<String, String>,
+    key: &str,
+    text: impl FnOnce() -> String,
+) -> bool {
+    if map.contains_key(key) {
+        return true;
     }
+    if map.len() >= MAX_KEYS {
+        return false;
+    }
+    map.insert(key.to_string(), text());
+    true
 }
 
 /// serde_json's message without its "line 1": the JSON is one file line,
@@ -586,5 +619,17 @@ mod tests {
         assert_eq!(p.value.records, 0);
         assert_eq!(p.warnings.len(), 1);
         assert!(p.warnings[0].message.contains("1 non-blank line"));
+    }
+
+    #[test]
+    fn result_keys_are_capped() {
+        let input: String = (0..MAX_KEYS + 3)
+            .map(|i| rec(&format!("result_k{i}"), "1", 1.0, false, false))
+            .collect();
+        let (p, _) = run(&input);
+        assert_eq!(p.value.results.len(), MAX_KEYS);
+        assert_eq!(p.value.records, MAX_KEYS as u64 + 3);
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].line, Some(MAX_KEYS as u64 + 1));
     }
 }

@@ -14,7 +14,14 @@ use std::io::BufRead;
 
 use super::Parsed;
 use super::lines::LineReader;
-use crate::model::{Evidence, LatencyStats, LoadGenSummary, ParseWarning, Scenario, cap_text};
+use crate::model::{
+    EVIDENCE_TEXT_MAX, Evidence, LatencyStats, LoadGenSummary, MESSAGES_KEPT, ParseWarning,
+    Scenario, cap_text,
+};
+
+/// Most `Test Parameters Used` entries kept; LoadGen prints about 25, so the
+/// cap only bounds memory on garbage input.
+const MAX_SETTINGS: usize = 256;
 
 /// Which banner-delimited part of the file a line sits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +113,9 @@ struct SummaryParser<'p> {
     bad_values: u64,
     first_bad_value: Option<(u64, String)>,
     unknown_scenario: Option<(u64, String)>,
+    /// Bullets and settings ignored because their list was full.
+    dropped_lines: u64,
+    first_dropped: Option<u64>,
 }
 
 impl<'p> SummaryParser<'p> {
@@ -123,6 +133,8 @@ impl<'p> SummaryParser<'p> {
             bad_values: 0,
             first_bad_value: None,
             unknown_scenario: None,
+            dropped_lines: 0,
+            first_dropped: None,
         }
     }
 
@@ -176,9 +188,13 @@ impl<'p> SummaryParser<'p> {
         }
         if self.section == Section::Params && is_setting_key(label) {
             self.recognised = true;
-            self.out
-                .settings
-                .insert(label.to_string(), value.to_string());
+            if self.out.settings.len() < MAX_SETTINGS || self.out.settings.contains_key(label) {
+                self.out
+                    .settings
+                    .insert(label.to_string(), cap_text(value, EVIDENCE_TEXT_MAX));
+            } else {
+                self.dropped(number);
+            }
             return;
         }
         self.field(number, t, &lower, value);
@@ -198,7 +214,11 @@ impl<'p> SummaryParser<'p> {
                 }
                 Bullets::Recommendations | Bullets::None => &mut self.out.recommendations,
             };
-            list.push(ev);
+            if list.len() < MESSAGES_KEPT {
+                list.push(ev);
+            } else {
+                self.dropped(number);
+            }
             return true;
         }
         // LoadGen wraps long bullets onto indented lines without a `*`
@@ -211,7 +231,7 @@ impl<'p> SummaryParser<'p> {
             };
             if let Some(last) = list.last_mut() {
                 let joined = format!("{} {}", last.text, t);
-                last.text = cap_text(&joined, crate::model::EVIDENCE_TEXT_MAX);
+                last.text = cap_text(&joined, EVIDENCE_TEXT_MAX);
                 return true;
             }
         }
@@ -347,6 +367,12 @@ impl<'p> SummaryParser<'p> {
         }
     }
 
+    /// A bullet or setting beyond the caps; real summaries stay far below them.
+    fn dropped(&mut self, number: u64) {
+        self.dropped_lines += 1;
+        self.first_dropped.get_or_insert(number);
+    }
+
     fn bad_value(&mut self, number: u64, line: &str) {
         self.bad_values += 1;
         self.first_bad_value
@@ -374,6 +400,17 @@ impl<'p> SummaryParser<'p> {
                 format!(
                     "{} value(s) could not be read and were left empty; first: `{text}`",
                     self.bad_values
+                ),
+            ));
+        }
+        if let Some(first) = self.first_dropped {
+            warnings.push(ParseWarning::new(
+                self.path,
+                Some(first),
+                format!(
+                    "{} bullet or setting line(s) beyond the {MESSAGES_KEPT}-bullet / \
+                     {MAX_SETTINGS}-setting caps were ignored",
+                    self.dropped_lines
                 ),
             ));
         }
@@ -709,5 +746,18 @@ mod tests {
         assert_eq!(p.warnings.len(), 1);
         assert_eq!(p.warnings[0].line, Some(1));
         assert!(p.warnings[0].message.starts_with("2 value(s)"));
+    }
+
+    #[test]
+    fn bullet_lists_are_capped() {
+        let mut input = String::from("Recommendations:\n");
+        for i in 0..30 {
+            input.push_str(&format!(" * bullet {i}\n"));
+        }
+        let p = parse_str(&input);
+        assert_eq!(p.value.recommendations.len(), MESSAGES_KEPT);
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].line, Some(22));
+        assert!(p.warnings[0].message.starts_with("10 bullet"));
     }
 }

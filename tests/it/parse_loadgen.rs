@@ -74,44 +74,52 @@ fn detail_snap<'a>(p: &'a Parsed<LoadGenDetail>, sink: &CollectSink) -> DetailSn
     }
 }
 
-#[test]
-fn amd_summaries() {
-    insta::glob!(
-        "../../fixtures/mlperf-submission-amd",
-        "**/mlperf_log_summary.txt",
-        |path| {
-            let p = summary(path);
-            assert!(
-                p.warnings.is_empty(),
-                "{}: {:?}",
-                path.display(),
-                p.warnings
-            );
-            insta::assert_yaml_snapshot!(SummarySnap {
-                warnings: &p.warnings,
-                summary: &p.value,
-            });
-        }
-    );
+/// Fixture families holding real LoadGen runs (`<run dir>/mlperf_log_*.txt`).
+const FAMILIES: [&str; 3] = ["mlperf-submission-amd", "loadgen", "campaigns"];
+
+/// Every directory under `fixtures/<family>` holding a summary log, sorted.
+/// Snapshots are named after these paths (not via `insta::glob!`, whose
+/// names depend on the common prefix of all matches and so would change
+/// when a fixture is added).
+fn run_dirs(family: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = walkdir::WalkDir::new(fixtures_root().join(family))
+        .into_iter()
+        .map(|e| e.unwrap_or_else(|e| panic!("{e}")))
+        .filter(|e| e.file_name() == "mlperf_log_summary.txt")
+        .filter_map(|e| e.path().parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no LoadGen runs under fixtures/{family}");
+    dirs
 }
 
 #[test]
-fn amd_details() {
-    insta::glob!(
-        "../../fixtures/mlperf-submission-amd",
-        "**/mlperf_log_detail.txt",
-        |path| {
-            let (p, sink) = detail(path);
-            assert!(
-                p.warnings.is_empty(),
-                "{}: {:?}",
-                path.display(),
-                p.warnings
+fn real_summaries() {
+    for family in FAMILIES {
+        for dir in run_dirs(family) {
+            let p = summary(&dir.join("mlperf_log_summary.txt"));
+            assert!(p.warnings.is_empty(), "{}: {:?}", dir.display(), p.warnings);
+            insta::assert_yaml_snapshot!(
+                format!("summary@{}", rel(&dir)),
+                SummarySnap {
+                    warnings: &p.warnings,
+                    summary: &p.value,
+                }
             );
-            assert_eq!(p.value.malformed_lines, 0);
-            insta::assert_yaml_snapshot!(detail_snap(&p, &sink));
         }
-    );
+    }
+}
+
+#[test]
+fn real_details() {
+    for family in FAMILIES {
+        for dir in run_dirs(family) {
+            let (p, sink) = detail(&dir.join("mlperf_log_detail.txt"));
+            assert!(p.warnings.is_empty(), "{}: {:?}", dir.display(), p.warnings);
+            assert_eq!(p.value.malformed_lines, 0);
+            insta::assert_yaml_snapshot!(format!("detail@{}", rel(&dir)), detail_snap(&p, &sink));
+        }
+    }
 }
 
 /// Every performance summary's verdict (and trailer counts, scenario, mode)
@@ -150,9 +158,15 @@ fn check_summaries_against_details(root: &Path) -> usize {
 }
 
 #[test]
-fn amd_summary_verdicts_match_detail_result_validity() {
-    let n = check_summaries_against_details(&fixtures_root().join("mlperf-submission-amd"));
-    assert_eq!(n, 6, "performance summaries checked");
+fn summary_verdicts_match_detail_result_validity() {
+    let checked = |family: &str| check_summaries_against_details(&fixtures_root().join(family));
+    assert_eq!(
+        checked("mlperf-submission-amd"),
+        6,
+        "AMD performance summaries"
+    );
+    assert_eq!(checked("loadgen"), 12, "LoadGen case summaries");
+    assert!(checked("campaigns") > 0, "campaign summaries");
 }
 
 /// The same check over a whole submission tree outside the repository, e.g.
