@@ -2,5 +2,6 @@
 
 mod cli;
 mod golden;
+mod parse_loadgen;
 mod rules_corpus;
 mod util;
