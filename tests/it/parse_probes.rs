@@ -285,3 +285,35 @@ fn sniffers_recognise_their_own_fixtures_only() {
         assert!(!ansible::sniff(&h), "{name}");
     }
 }
+
+/// The demo campaign's real Ansible output (branch `fixtures`), parsed as the
+/// pipeline would: path relative to the campaign root, and the steps whose
+/// logs exist under `nodes/<node>/steps/<step>/` marked as logged elsewhere.
+#[test]
+fn ansible_demo_campaign() {
+    let root = fixtures().join("campaigns/demo");
+    let mut logged = BTreeSet::new();
+    for node in std::fs::read_dir(root.join("nodes")).expect("nodes dir") {
+        let node = node.expect("entry").path();
+        let Ok(steps) = std::fs::read_dir(node.join("steps")) else {
+            continue;
+        };
+        for step in steps {
+            let step = step.expect("entry").path();
+            let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+            logged.insert((name(&node), name(&step)));
+        }
+    }
+    assert!(!logged.is_empty());
+    let path = root.join("ansible/campaign.json");
+    let mut sink = RecordingSink::default();
+    let parsed = ansible::parse("ansible/campaign.json", open(&path), &logged, &mut sink);
+    insta::assert_yaml_snapshot!(
+        "ansible_demo_campaign",
+        AnsibleSnapshot {
+            value: parsed.value,
+            warnings: parsed.warnings,
+            sink: sink.0,
+        }
+    );
+}
