@@ -324,8 +324,11 @@ pub struct StepLog {
 /// One GPU from `nvidia-smi -q -x`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GpuProbe {
-    /// Order in the dump (0-based), or `minor_number` where present.
+    /// Order in the dump (0-based), which is nvidia-smi's own `-i` index.
     pub index: u32,
+    /// `minor_number` (the `/dev/nvidiaN` number), where present; it can
+    /// differ from `index`.
+    pub minor_number: Option<u32>,
     /// `product_name`.
     pub name: Option<String>,
     /// `uuid`.

@@ -3,5 +3,6 @@
 mod cli;
 mod golden;
 mod parse_loadgen;
+mod parse_probes;
 mod rules_corpus;
 mod util;
