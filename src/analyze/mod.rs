@@ -129,29 +129,35 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
             .map(|(n, v)| format!("{v} on {n}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut ev = row
-            .evidence
-            .first()
-            .cloned()
-            .unwrap_or_else(|| Evidence::new("", None, ""));
-        ev.text = format!("{}: {text}", row.component);
-        classifier.signal("version_drift", None, None, ev);
+        // One signal per node's evidence with the same text: the classifier
+        // folds them into one event that cites every node's probe.
+        for e in &row.evidence {
+            let mut ev = e.clone();
+            ev.text = format!("{}: {text}", row.component);
+            classifier.signal("version_drift", None, None, ev);
+        }
     }
     let groups = perf::groups(&campaign.runs);
     for g in &groups {
         if let Some(cv) = g.throughput_cv.filter(|cv| *cv > s.throughput_cv_threshold) {
-            let ev = Evidence::new(
-                g.runs.first().cloned().unwrap_or_default(),
-                None,
-                &format!(
-                    "{}: samples/s CV {:.1}% across {} runs; slowest {}",
-                    g.key,
-                    cv * 100.0,
-                    g.runs.len(),
-                    g.slowest_node.as_deref().unwrap_or("?")
-                ),
+            let text = format!(
+                "{}: samples/s CV {:.1}% across {} runs; slowest {}",
+                g.key,
+                cv * 100.0,
+                g.runs.len(),
+                g.slowest_node.as_deref().unwrap_or("?")
             );
-            classifier.signal("throughput_imbalance", g.slowest_node.as_deref(), None, ev);
+            // Cite every run's summary; the shared text makes them one event.
+            for run in campaign.runs.iter().filter(|r| g.runs.contains(&r.id)) {
+                if let Some((path, sum)) = &run.summary {
+                    let mut ev = Evidence::new(path.clone(), None, &text);
+                    ev.locator = sum.samples_per_second.map(|v| {
+                        let who = run.node.as_deref().unwrap_or(&run.id);
+                        format!("result block: {who} {v:.2} samples/s")
+                    });
+                    classifier.signal("throughput_imbalance", g.slowest_node.as_deref(), None, ev);
+                }
+            }
         }
     }
     let events = classifier.finish();
@@ -191,11 +197,28 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
 }
 
 fn raise_step_signals(c: &Campaign, cl: &mut Classifier<'_>) {
+    let rules = cl.rules();
     for st in c.steps() {
         let (node, step) = (Some(st.node.as_str()), Some(st.name.as_str()));
+        // A structured outcome raises its signal only when no text rule of
+        // the same category already explained the step, so one timeout is
+        // not reported twice (once from its message, once from its outcome).
+        let explained_as = |category: &str| {
+            cl.context(&st.node, &st.name).is_some_and(|ctx| {
+                ctx.matched
+                    .keys()
+                    .any(|id| rules.get(id).is_some_and(|r| r.category == category))
+            })
+        };
+        let timeout_explained = explained_as("timeout");
+        let connectivity_explained = explained_as("connectivity");
         match st.outcome {
-            Outcome::TimedOut => cl.signal("step_timed_out", node, step, st.evidence.clone()),
-            Outcome::Unreachable => cl.signal("host_unreachable", node, step, st.evidence.clone()),
+            Outcome::TimedOut if !timeout_explained => {
+                cl.signal("step_timed_out", node, step, st.evidence.clone())
+            }
+            Outcome::Unreachable if !connectivity_explained => {
+                cl.signal("host_unreachable", node, step, st.evidence.clone())
+            }
             _ => {}
         }
         if st.exit_code == Some(137) {
@@ -345,23 +368,27 @@ fn software_rows(c: &Campaign) -> Vec<SoftwareRow> {
             evidence,
         });
     };
-    let probe = |f: &dyn Fn(&NvidiaSmiDump) -> Option<String>| -> Vec<(String, String, Evidence)> {
+    type Pick<'a> = &'a dyn Fn(&NvidiaSmiDump) -> Option<(String, Option<Evidence>)>;
+    let probe = |f: Pick<'_>| -> Vec<(String, String, Evidence)> {
         c.nodes
             .iter()
             .filter(|(n, _)| !n.starts_with('('))
             .filter_map(|(n, d)| {
                 let (path, dump) = d.nvidia_smi.first()?;
-                let v = f(dump)?;
-                let ev = dump
-                    .driver_evidence
-                    .clone()
-                    .unwrap_or_else(|| Evidence::new(path.clone(), None, &v));
+                let (v, ev) = f(dump)?;
+                let ev = ev.unwrap_or_else(|| Evidence::new(path.clone(), None, &v));
                 Some((n.clone(), v, ev))
             })
             .collect()
     };
-    add("NVIDIA driver", probe(&|d| d.driver_version.clone()));
-    add("CUDA (driver API)", probe(&|d| d.cuda_version.clone()));
+    add(
+        "NVIDIA driver",
+        probe(&|d| Some((d.driver_version.clone()?, d.driver_evidence.clone()))),
+    );
+    add(
+        "CUDA (driver API)",
+        probe(&|d| Some((d.cuda_version.clone()?, d.cuda_evidence.clone()))),
+    );
     let loadgen: Vec<(String, String, Evidence)> = c
         .runs
         .iter()

@@ -395,4 +395,6 @@ pub struct NvidiaSmiDump {
     pub gpus: Vec<GpuProbe>,
     /// Where `driver_version` was read, for evidence.
     pub driver_evidence: Option<Evidence>,
+    /// Where `cuda_version` was read, for evidence.
+    pub cuda_evidence: Option<Evidence>,
 }

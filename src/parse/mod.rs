@@ -53,7 +53,10 @@ impl LineSink for NullSink {
 #[derive(Debug, Default)]
 pub struct CollectSink {
     /// (path, line, node, step, text).
-    #[allow(clippy::type_complexity, reason = "a test helper; a tuple keeps assertions short")]
+    #[allow(
+        clippy::type_complexity,
+        reason = "a test helper; a tuple keeps assertions short"
+    )]
     pub lines: Vec<(String, u64, Option<String>, Option<String>, String)>,
 }
 

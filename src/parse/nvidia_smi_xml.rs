@@ -527,7 +527,16 @@ impl<'p> DumpParser<'p> {
                     ));
                 }
             }
-            ["nvidia_smi_log", "cuda_version"] => self.dump.cuda_version = text_value(text),
+            ["nvidia_smi_log", "cuda_version"] => {
+                self.dump.cuda_version = text_value(text);
+                if let Some(v) = &self.dump.cuda_version {
+                    self.dump.cuda_evidence = Some(Evidence::new(
+                        self.path,
+                        Some(self.leaf_line),
+                        &format!("<cuda_version>{v}</cuda_version>"),
+                    ));
+                }
+            }
             ["nvidia_smi_log", "timestamp"] => self.dump.timestamp = text_value(text),
             ["nvidia_smi_log", "attached_gpus"] => {
                 self.dump.attached_gpus = self

@@ -22,14 +22,24 @@ fn a_report_is_written_with_exit_0() {
     }
     let json = report_json(out.path());
     assert_eq!(json["schema_version"], 1);
-    assert!(json["generated_at"].is_null(), "no wall-clock time by default");
+    assert!(
+        json["generated_at"].is_null(),
+        "no wall-clock time by default"
+    );
 }
 
 #[test]
 fn fail_under_trips_with_exit_1_after_writing() {
     let out = tempfile::tempdir().unwrap();
     bin()
-        .args(["report", "fixtures/campaigns/demo", "--quiet", "--fail-under", "100", "--out"])
+        .args([
+            "report",
+            "fixtures/campaigns/demo",
+            "--quiet",
+            "--fail-under",
+            "100",
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .code(1)
@@ -41,7 +51,14 @@ fn fail_under_trips_with_exit_1_after_writing() {
 fn fail_on_high_trips_on_the_demo() {
     let out = tempfile::tempdir().unwrap();
     bin()
-        .args(["report", "fixtures/campaigns/demo", "--quiet", "--fail-on", "high", "--out"])
+        .args([
+            "report",
+            "fixtures/campaigns/demo",
+            "--quiet",
+            "--fail-on",
+            "high",
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .code(1);
@@ -74,7 +91,14 @@ fn an_unwritable_output_is_exit_2() {
 fn only_requested_formats_are_written() {
     let out = tempfile::tempdir().unwrap();
     bin()
-        .args(["report", "fixtures/campaigns/demo", "--quiet", "--format", "json", "--out"])
+        .args([
+            "report",
+            "fixtures/campaigns/demo",
+            "--quiet",
+            "--format",
+            "json",
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .code(0);
@@ -86,11 +110,21 @@ fn source_date_epoch_sets_the_timestamp() {
     let out = tempfile::tempdir().unwrap();
     bin()
         .env("SOURCE_DATE_EPOCH", "1700000000")
-        .args(["report", "fixtures/campaigns/demo", "--quiet", "--format", "json", "--out"])
+        .args([
+            "report",
+            "fixtures/campaigns/demo",
+            "--quiet",
+            "--format",
+            "json",
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .code(0);
-    assert_eq!(report_json(out.path())["generated_at"], "2023-11-14T22:13:20Z");
+    assert_eq!(
+        report_json(out.path())["generated_at"],
+        "2023-11-14T22:13:20Z"
+    );
 }
 
 #[test]

@@ -8,7 +8,12 @@ use mlperf_health::analyze::rules::RuleSet;
 use crate::util::{files_below, repo};
 
 /// Steps of the demo campaign that exited 0 on every node.
-const SUCCESSFUL_STEPS: &[&str] = &["check_env", "loadgen_offline", "loadgen_server", "loadgen_llm_server"];
+const SUCCESSFUL_STEPS: &[&str] = &[
+    "check_env",
+    "loadgen_offline",
+    "loadgen_server",
+    "loadgen_llm_server",
+];
 
 #[test]
 fn no_rule_matches_the_output_of_successful_steps() {
@@ -17,7 +22,8 @@ fn no_rule_matches_the_output_of_successful_steps() {
     let mut checked = 0;
     for f in files_below(&root) {
         let parts: Vec<&str> = f.split('/').collect();
-        let benign = parts.len() == 5 && parts[2] == "steps" && SUCCESSFUL_STEPS.contains(&parts[3]);
+        let benign =
+            parts.len() == 5 && parts[2] == "steps" && SUCCESSFUL_STEPS.contains(&parts[3]);
         if !benign {
             continue;
         }
@@ -29,7 +35,10 @@ fn no_rule_matches_the_output_of_successful_steps() {
             }
         }
     }
-    assert!(checked > 20, "benign corpus unexpectedly small ({checked} lines)");
+    assert!(
+        checked > 20,
+        "benign corpus unexpectedly small ({checked} lines)"
+    );
 }
 
 #[test]
@@ -37,9 +46,18 @@ fn the_demo_failures_are_classified_by_the_expected_rules() {
     let rules = RuleSet::builtin().unwrap();
     let root = repo().join("fixtures/campaigns/demo/nodes");
     let expect = [
-        ("node-a/steps/run_benchmark_bad_arg/stderr.log", "config.argparse_usage"),
-        ("node-a/steps/import_inference_backend/stderr.log", "deps.module_not_found"),
-        ("node-b/steps/warmup_model/stderr.log", "host.allocation_failed"),
+        (
+            "node-a/steps/run_benchmark_bad_arg/stderr.log",
+            "config.argparse_usage",
+        ),
+        (
+            "node-a/steps/import_inference_backend/stderr.log",
+            "deps.module_not_found",
+        ),
+        (
+            "node-b/steps/warmup_model/stderr.log",
+            "host.allocation_failed",
+        ),
     ];
     for (file, rule) in expect {
         let text = std::fs::read_to_string(root.join(file)).unwrap();
@@ -47,6 +65,9 @@ fn the_demo_failures_are_classified_by_the_expected_rules() {
             .lines()
             .filter_map(|l| rules.match_line(l).map(|r| r.id.as_str()))
             .collect();
-        assert!(hits.contains(&rule), "{file}: expected {rule}, got {hits:?}");
+        assert!(
+            hits.contains(&rule),
+            "{file}: expected {rule}, got {hits:?}"
+        );
     }
 }
