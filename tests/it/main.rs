@@ -1,1 +1,2 @@
 //! Integration tests: one binary (see tests/README.md).
+mod render;
