@@ -37,8 +37,48 @@ pub struct OutputFile {
 }
 
 /// Render every requested format, plus `charts/*.svg` whenever Markdown or
-/// HTML is requested. Files come back in a fixed order.
+/// HTML is requested. Files come back in a fixed order: `report.md`,
+/// `report.html`, `report.json`, then the charts in
+/// [`charts::CHART_NAMES`] order. All four charts are always written (a
+/// chart without data says so), and a format listed twice is written once.
 pub fn render_all(report: &Report, formats: &[Format]) -> Result<Vec<OutputFile>, FatalError> {
-    let _ = (report, formats);
-    Ok(Vec::new())
+    let wants = |f: Format| formats.contains(&f);
+    let needs_charts = wants(Format::Markdown) || wants(Format::Html);
+    let charts = if needs_charts {
+        charts::render_charts(report)?
+    } else {
+        Vec::new()
+    };
+    let tera = if needs_charts {
+        Some(templates::engine()?)
+    } else {
+        None
+    };
+
+    let mut out = Vec::new();
+    if let (true, Some(tera)) = (wants(Format::Markdown), &tera) {
+        out.push(OutputFile {
+            path: "report.md".to_string(),
+            bytes: markdown::render_markdown(tera, report)?,
+        });
+    }
+    if let (true, Some(tera)) = (wants(Format::Html), &tera) {
+        out.push(OutputFile {
+            path: "report.html".to_string(),
+            bytes: html::render_html(tera, report, &charts)?,
+        });
+    }
+    if wants(Format::Json) {
+        out.push(OutputFile {
+            path: "report.json".to_string(),
+            bytes: json::render_json(report)?,
+        });
+    }
+    for chart in charts {
+        out.push(OutputFile {
+            path: format!("charts/{}.svg", chart.name),
+            bytes: chart.svg.into_bytes(),
+        });
+    }
+    Ok(out)
 }

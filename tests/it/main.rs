@@ -4,5 +4,6 @@ mod cli;
 mod golden;
 mod parse_loadgen;
 mod parse_probes;
+mod render;
 mod rules_corpus;
 mod util;
