@@ -23,3 +23,4 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod render;
+pub mod text;

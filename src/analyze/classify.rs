@@ -231,7 +231,7 @@ impl<'r> Classifier<'r> {
 impl LineSink for Classifier<'_> {
     fn line(&mut self, o: &LineOrigin<'_>, raw: &str) {
         *self.lines_seen.entry(o.stream).or_default() += 1;
-        let cleaned = strip_control(raw);
+        let cleaned = crate::text::clean_cow(raw);
         let text = cleaned.trim();
         let make_evidence = || {
             let e = Evidence::new(o.path, Some(o.line), text);
@@ -272,36 +272,6 @@ impl LineSink for Classifier<'_> {
             self.record(idx, o.node, o.step, fingerprint(text), make_evidence());
         }
     }
-}
-
-/// Remove ANSI escape sequences and other control characters, so colour
-/// codes neither defeat rules nor reach a report.
-pub fn strip_control(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() && c != '\t') {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI: ESC [ params final-byte; other escapes: ESC + one char.
-            if chars.peek() == Some(&'[') {
-                chars.next();
-                for n in chars.by_ref() {
-                    if ('@'..='~').contains(&n) {
-                        break;
-                    }
-                }
-            } else {
-                chars.next();
-            }
-        } else if c == '\t' {
-            out.push(' ');
-        } else if !c.is_control() {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// The identity of a message: digits and hex runs masked, whitespace folded,

@@ -245,6 +245,18 @@ impl Outcome {
         }
     }
 
+    /// How bad an outcome is, for picking the worst of several results
+    /// (loop items, or one step seen twice on a node).
+    pub fn rank(self) -> u8 {
+        match self {
+            Outcome::Skipped => 0,
+            Outcome::Ok => 1,
+            Outcome::Failed => 2,
+            Outcome::TimedOut => 3,
+            Outcome::Unreachable => 4,
+        }
+    }
+
     /// True for outcomes that count against reliability.
     pub fn is_failure(self) -> bool {
         matches!(

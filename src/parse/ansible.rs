@@ -498,9 +498,9 @@ fn summarize(r: &Map<String, Value>) -> Summary {
                 .iter()
                 .map(|c| c.outcome)
                 .filter(|o| *o != Outcome::Skipped)
-                .max_by_key(|o| severity_rank(*o))
+                .max_by_key(|o| o.rank())
                 .unwrap_or(Outcome::Ok);
-            if severity_rank(worst) > severity_rank(outcome) {
+            if worst.rank() > outcome.rank() {
                 outcome = worst;
             }
         }
@@ -550,17 +550,6 @@ fn summarize(r: &Map<String, Value>) -> Summary {
         started_at,
         ended_at,
         message,
-    }
-}
-
-/// Ordering used to pick the worst loop item.
-fn severity_rank(o: Outcome) -> u8 {
-    match o {
-        Outcome::Skipped => 0,
-        Outcome::Ok => 1,
-        Outcome::Failed => 2,
-        Outcome::TimedOut => 3,
-        Outcome::Unreachable => 4,
     }
 }
 

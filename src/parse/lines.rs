@@ -124,6 +124,16 @@ impl<R: BufRead> LineReader<R> {
         }))
     }
 
+    /// The warning for a read error: it names the line that could not be
+    /// read, and says the rest of the file was skipped.
+    pub fn read_failed(&self, path: &str, err: &io::Error) -> crate::model::ParseWarning {
+        crate::model::ParseWarning::new(
+            path,
+            Some(self.number + 1),
+            format!("read failed, rest of file skipped: {err}"),
+        )
+    }
+
     /// Warnings about what this reader had to do to the input (cut lines,
     /// lossy decoding, NUL bytes), naming `path`.
     pub fn warnings(&self, path: &str) -> Vec<crate::model::ParseWarning> {

@@ -113,11 +113,7 @@ pub fn parse<R: BufRead>(
             }
             Ok(None) => break,
             Err(e) => {
-                warnings.push(ParseWarning::new(
-                    path,
-                    Some(lines.lines_read() + 1),
-                    format!("read failed, rest of file skipped: {e}"),
-                ));
+                warnings.push(lines.read_failed(path, &e));
                 break;
             }
         }

@@ -77,11 +77,7 @@ pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<LoadGenSummary> {
             Ok(Some(line)) => p.line(line.number, line.text),
             Ok(None) => break,
             Err(e) => {
-                warnings.push(ParseWarning::new(
-                    path,
-                    Some(lines.lines_read() + 1),
-                    format!("read failed, rest of file skipped: {e}"),
-                ));
+                warnings.push(lines.read_failed(path, &e));
                 break;
             }
         }

@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use super::lines::LineReader;
 use super::{LineOrigin, LineSink, Parsed};
-use crate::model::{ParseWarning, StepLog, Stream};
+use crate::model::{StepLog, Stream};
 
 /// Stream `reader` into `sink`.
 pub fn parse<R: BufRead>(
@@ -33,11 +33,7 @@ pub fn parse<R: BufRead>(
             }
             Ok(None) => break,
             Err(e) => {
-                warnings.push(ParseWarning::new(
-                    path,
-                    Some(lines.lines_read() + 1),
-                    format!("read failed, rest of file skipped: {e}"),
-                ));
+                warnings.push(lines.read_failed(path, &e));
                 break;
             }
         }

@@ -1267,7 +1267,7 @@ fn step_cell(hits: &[&StepReport], esc: Esc) -> StepCellView {
     let worst = hits
         .iter()
         .map(|s| s.outcome)
-        .max_by_key(|o| outcome_rank(*o))
+        .max_by_key(|o| o.rank())
         .unwrap_or(Outcome::Skipped);
     let detail = hits
         .iter()
@@ -1665,17 +1665,6 @@ fn outcome_tone(o: Outcome) -> &'static str {
         Outcome::Failed | Outcome::TimedOut => "bad",
         Outcome::Unreachable => "crit",
         Outcome::Skipped => "na",
-    }
-}
-
-/// Which of several results for one cell decides its colour.
-fn outcome_rank(o: Outcome) -> u8 {
-    match o {
-        Outcome::Skipped => 0,
-        Outcome::Ok => 1,
-        Outcome::Failed => 2,
-        Outcome::TimedOut => 3,
-        Outcome::Unreachable => 4,
     }
 }
 
