@@ -268,11 +268,9 @@ fn node_from_hosts(rel: &str, campaign: &Campaign) -> Option<String> {
 
 /// Build the report for `root` without writing anything.
 pub fn build_report(opts: &ReportOptions) -> Result<Report> {
-    let meta = std::fs::metadata(&opts.root)
-        .ok()
-        .filter(|m| m.is_dir())
-        .ok_or_else(|| crate::error::FatalError::BadRoot(opts.root.clone()))?;
-    let _ = meta;
+    if !opts.root.is_dir() {
+        return Err(crate::error::FatalError::BadRoot(opts.root.clone()).into());
+    }
     let rules = load_rules(&opts.configs)?;
     let settings = Settings::default();
     let mut classifier = Classifier::new(&rules);

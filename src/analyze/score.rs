@@ -255,18 +255,15 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
             format!("{n} GPU(s) with a thermal/hardware slowdown reason active"),
             e,
         ));
-        let (n, e) = events_in(inp.findings, &["gpu_hardware", "thermal_power"]);
-        let log_events = n.saturating_sub(
-            inp.findings
-                .iter()
-                .filter(|f| {
-                    f.rule.starts_with("gpu.")
-                        && f.rule != "gpu.cuda_oom"
-                        && is_probe_signal(&f.rule)
-                })
-                .map(|f| f.count)
-                .sum(),
-        );
+        // Probe-value signals have their own checks above; count only what
+        // logs reported, so one fault is not deducted twice.
+        let from_logs: Vec<Finding> = inp
+            .findings
+            .iter()
+            .filter(|f| !is_probe_signal(&f.rule))
+            .cloned()
+            .collect();
+        let (log_events, e) = events_in(&from_logs, &["gpu_hardware", "thermal_power"]);
         checks.push(check(
             "hardware.log_errors",
             "No GPU hardware or thermal errors in logs",
@@ -430,7 +427,6 @@ fn reliability(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
             ),
             failed.iter().take(5).map(|st| st.evidence.clone()).collect(),
         ));
-        let _ = s;
     }
     let nodes_with_steps: BTreeSet<&String> = executed.iter().map(|st| &st.node).collect();
     component(
