@@ -132,10 +132,7 @@ pub fn collect(root: &Path, exclude: Option<&Path>, sink: &mut dyn LineSink) -> 
         let warnings = match art.kind {
             ArtifactKind::AnsibleJson => {
                 let p = parse::ansible::parse(path, file, &logged, sink);
-                for host in &p.value.hosts {
-                    campaign.nodes.entry(host.clone()).or_default().in_harness = true;
-                }
-                campaign.harness.push((art.rel.clone(), p.value));
+                add_harness(&mut campaign, &art.rel, p.value);
                 p.warnings
             }
             ArtifactKind::StepStdout | ArtifactKind::StepStderr => {
@@ -172,18 +169,91 @@ pub fn collect(root: &Path, exclude: Option<&Path>, sink: &mut dyn LineSink) -> 
             }
             ArtifactKind::NvidiaSmiXml => {
                 let p = parse::nvidia_smi_xml::parse(path, file);
+                let (data, owner) = node_data(&mut campaign, art);
+                data.nvidia_smi.push((art.rel.clone(), p.value));
+                entry.node = owner;
+                p.warnings
+            }
+            ArtifactKind::NvidiaSmiCsv => {
+                let p = parse::nvidia_smi_csv::parse(path, file);
+                let (data, owner) = node_data(&mut campaign, art);
+                data.gpu_csv.push((art.rel.clone(), p.value));
+                entry.node = owner;
+                p.warnings
+            }
+            ArtifactKind::NvidiaSmiText => {
+                let p = parse::nvidia_smi_text::parse(path, file);
+                let (data, owner) = node_data(&mut campaign, art);
+                data.nvidia_smi_text.push((art.rel.clone(), p.value));
+                entry.node = owner;
+                p.warnings
+            }
+            ArtifactKind::DcgmDiag => {
+                let p = parse::dcgm::parse(path, file);
+                let (data, owner) = node_data(&mut campaign, art);
+                data.dcgm.push((art.rel.clone(), p.value));
+                entry.node = owner;
+                p.warnings
+            }
+            ArtifactKind::KernelLog => {
                 let owner = art
                     .node
                     .clone()
                     .or_else(|| node_from_hosts(&art.rel, &campaign));
-                entry.node = owner.clone();
-                let key = owner.unwrap_or_else(|| "(unattributed)".to_string());
-                campaign
-                    .nodes
-                    .entry(key)
-                    .or_default()
-                    .nvidia_smi
-                    .push((art.rel.clone(), p.value));
+                let p = parse::kernel_log::parse(path, file, owner.as_deref(), sink);
+                let (data, owner) = node_data(&mut campaign, art);
+                data.kernel_logs.push((art.rel.clone(), p.value));
+                entry.node = owner;
+                p.warnings
+            }
+            ArtifactKind::SoftwareDump => {
+                let p = parse::software::parse(path, file);
+                let (data, owner) = node_data(&mut campaign, art);
+                data.software.push((art.rel.clone(), p.value));
+                entry.node = owner;
+                p.warnings
+            }
+            ArtifactKind::Kubectl => {
+                let p = parse::kubectl::parse(path, file, sink);
+                if let Some(nodes) = p.value.nodes {
+                    campaign.kube_nodes.push((art.rel.clone(), nodes));
+                }
+                if let Some(h) = p.value.harness {
+                    add_harness(&mut campaign, &art.rel, h);
+                }
+                p.warnings
+            }
+            ArtifactKind::RunRecord => {
+                let p = parse::run_record::parse(path, file, sink);
+                add_harness(&mut campaign, &art.rel, p.value);
+                p.warnings
+            }
+            ArtifactKind::LoadgenTrace => {
+                let p = parse::loadgen_trace::parse(path, file);
+                run_for(&mut runs, art).trace = Some((art.rel.clone(), p.value));
+                entry.run = Some(art.dir.clone());
+                p.warnings
+            }
+            ArtifactKind::LoadgenAccuracy => {
+                let p = parse::loadgen_accuracy::parse(path, file);
+                run_for(&mut runs, art).accuracy = Some((art.rel.clone(), p.value));
+                entry.run = Some(art.dir.clone());
+                p.warnings
+            }
+            ArtifactKind::AccuracyResult => {
+                let p = parse::accuracy_result::parse(path, file);
+                run_for(&mut runs, art).accuracy_result = Some((art.rel.clone(), p.value));
+                entry.run = Some(art.dir.clone());
+                p.warnings
+            }
+            ArtifactKind::LoadgenConfig => {
+                let p = parse::loadgen_config::parse(path, file);
+                campaign.loadgen_configs.push((art.rel.clone(), p.value));
+                p.warnings
+            }
+            ArtifactKind::SubmissionMeta => {
+                let p = parse::submission::parse(path, file);
+                campaign.submission_meta.push((art.rel.clone(), p.value));
                 p.warnings
             }
             ArtifactKind::Unrecognized => Vec::new(),
@@ -203,6 +273,7 @@ pub fn collect(root: &Path, exclude: Option<&Path>, sink: &mut dyn LineSink) -> 
         .collect();
     for (_, mut run) in runs {
         run.step = link_step(&run, &steps);
+        run.submission = parse::submission::path_info(&run.id);
         campaign.runs.push(run);
     }
     campaign.files = entries.into_values().collect();
@@ -214,9 +285,31 @@ pub fn collect(root: &Path, exclude: Option<&Path>, sink: &mut dyn LineSink) -> 
 fn parse_rank(kind: ArtifactKind) -> u8 {
     match kind {
         ArtifactKind::StepStdout | ArtifactKind::StepStderr => 0,
-        ArtifactKind::AnsibleJson => 1,
+        ArtifactKind::AnsibleJson | ArtifactKind::Kubectl | ArtifactKind::RunRecord => 1,
         _ => 2,
     }
+}
+
+/// Record a harness run and mark its hosts as nodes.
+fn add_harness(campaign: &mut Campaign, rel: &str, run: HarnessRun) {
+    for host in &run.hosts {
+        campaign.nodes.entry(host.clone()).or_default().in_harness = true;
+    }
+    campaign.harness.push((rel.to_string(), run));
+}
+
+/// The node a probe belongs to (its `nodes/<name>/` folder, else a harness
+/// host named on its path), and that node's data. Probes that name no node
+/// are kept under `(unattributed)` rather than dropped.
+fn node_data<'c>(campaign: &'c mut Campaign, art: &Artifact) -> (&'c mut NodeData, Option<String>) {
+    let owner = art
+        .node
+        .clone()
+        .or_else(|| node_from_hosts(&art.rel, campaign));
+    let key = owner
+        .clone()
+        .unwrap_or_else(|| "(unattributed)".to_string());
+    (campaign.nodes.entry(key).or_default(), owner)
 }
 
 fn run_for<'a>(runs: &'a mut BTreeMap<String, LoadGenRun>, art: &Artifact) -> &'a mut LoadGenRun {
@@ -226,6 +319,10 @@ fn run_for<'a>(runs: &'a mut BTreeMap<String, LoadGenRun>, art: &Artifact) -> &'
         step: None,
         summary: None,
         detail: None,
+        trace: None,
+        accuracy: None,
+        accuracy_result: None,
+        submission: None,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod classify;
 pub mod perf;
 pub mod rules;
 pub mod score;
+pub mod signals;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -118,9 +119,7 @@ impl Default for Settings {
 /// Analyse a campaign. `classifier` has already seen every log line.
 pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings) -> Report {
     let rules = classifier.rules();
-    raise_step_signals(campaign, &mut classifier);
-    raise_run_signals(campaign, &mut classifier);
-    raise_gpu_signals(campaign, &mut classifier, s);
+    signals::raise_all(campaign, &mut classifier, s);
     let software = software_rows(campaign);
     for row in software.iter().filter(|r| !r.consistent) {
         let text = row
@@ -193,157 +192,10 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
         findings,
         performance: Performance { groups },
         software,
-    }
-}
-
-fn raise_step_signals(c: &Campaign, cl: &mut Classifier<'_>) {
-    let rules = cl.rules();
-    for st in c.steps() {
-        let (node, step) = (Some(st.node.as_str()), Some(st.name.as_str()));
-        // A structured outcome raises its signal only when no text rule of
-        // the same category already explained the step, so one timeout is
-        // not reported twice (once from its message, once from its outcome).
-        let explained_as = |category: &str| {
-            cl.context(&st.node, &st.name).is_some_and(|ctx| {
-                ctx.matched
-                    .keys()
-                    .any(|id| rules.get(id).is_some_and(|r| r.category == category))
-            })
-        };
-        let timeout_explained = explained_as("timeout");
-        let connectivity_explained = explained_as("connectivity");
-        match st.outcome {
-            Outcome::TimedOut if !timeout_explained => {
-                cl.signal("step_timed_out", node, step, st.evidence.clone())
-            }
-            Outcome::Unreachable if !connectivity_explained => {
-                cl.signal("host_unreachable", node, step, st.evidence.clone())
-            }
-            _ => {}
-        }
-        if st.exit_code == Some(137) {
-            cl.signal("exit_137", node, step, st.evidence.clone());
-        }
-    }
-    // A failed step that no rule explains still becomes a finding.
-    for st in c.steps().filter(|st| st.outcome == Outcome::Failed) {
-        let ctx = cl.context(&st.node, &st.name).cloned().unwrap_or_default();
-        let explained = ctx.matched.values().any(|sev| *sev >= Severity::Medium);
-        if explained {
-            continue;
-        }
-        let (node, step) = (Some(st.node.as_str()), Some(st.name.as_str()));
-        if let Some(tb) = ctx.exception.or(ctx.traceback) {
-            cl.signal("step_traceback", node, step, tb);
-        } else {
-            let ev = ctx
-                .tail
-                .back()
-                .cloned()
-                .unwrap_or_else(|| st.evidence.clone());
-            cl.signal("step_failed", node, step, ev);
-        }
-    }
-}
-
-fn raise_run_signals(c: &Campaign, cl: &mut Classifier<'_>) {
-    for run in &c.runs {
-        let Some((path, s)) = &run.summary else {
-            continue;
-        };
-        if s.valid == Some(false) {
-            let ev = s
-                .result_evidence
-                .clone()
-                .unwrap_or_else(|| Evidence::new(path.clone(), None, "Result is : INVALID"));
-            cl.signal(
-                "loadgen_invalid",
-                run.node.as_deref(),
-                run.step.as_deref(),
-                ev,
-            );
-        }
-    }
-}
-
-fn raise_gpu_signals(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
-    for (node, data) in &c.nodes {
-        for (path, dump) in &data.nvidia_smi {
-            for g in &dump.gpus {
-                let ev = |text: String| {
-                    let mut e = g
-                        .evidence
-                        .clone()
-                        .unwrap_or_else(|| Evidence::new(path.clone(), None, ""));
-                    e.text = format!(
-                        "GPU {} ({}): {text}",
-                        g.index,
-                        g.pci_bus_id.as_deref().unwrap_or("?")
-                    );
-                    e
-                };
-                let n = Some(node.as_str());
-                let ue = g
-                    .ecc_volatile_uncorrectable
-                    .or(g.ecc_aggregate_uncorrectable)
-                    .unwrap_or(0);
-                if ue > 0 {
-                    cl.signal(
-                        "gpu_ecc_uncorrectable",
-                        n,
-                        None,
-                        ev(format!("{ue} uncorrectable ECC error(s)")),
-                    );
-                }
-                let mut pend = Vec::new();
-                if g.retired_pages_pending == Some(true) {
-                    pend.push("page retirement pending");
-                }
-                if g.remapped_rows_pending == Some(true) {
-                    pend.push("row remapping pending");
-                }
-                if g.remapping_failure == Some(true) {
-                    pend.push("row remapping failure occurred");
-                }
-                if !pend.is_empty() {
-                    cl.signal("gpu_retirement_pending", n, None, ev(pend.join(", ")));
-                }
-                if let (Some(t), Some(l)) = (g.temperature_c, g.temperature_slowdown_c) {
-                    if t >= l {
-                        cl.signal(
-                            "gpu_temperature_slowdown",
-                            n,
-                            None,
-                            ev(format!("{t:.0} C >= slowdown {l:.0} C")),
-                        );
-                    }
-                }
-                let thermal: Vec<&String> = g
-                    .throttle_reasons_active
-                    .iter()
-                    .filter(|r| score::is_thermal_throttle(r))
-                    .collect();
-                if !thermal.is_empty() {
-                    let names: Vec<&str> = thermal.iter().map(|r| r.as_str()).collect();
-                    cl.signal(
-                        "gpu_throttle_active",
-                        n,
-                        None,
-                        ev(format!("active: {}", names.join(", "))),
-                    );
-                }
-                if let (Some(p), Some(l)) = (g.power_draw_w, g.power_limit_w) {
-                    if l > 0.0 && p >= l * s.power_capped_share {
-                        cl.signal(
-                            "gpu_power_capped",
-                            n,
-                            None,
-                            ev(format!("power draw {p:.1} W of {l:.1} W limit")),
-                        );
-                    }
-                }
-            }
-        }
+        loadgen_extra: signals::loadgen_extra::report(campaign),
+        gpu_probes: signals::gpu_probes::report(campaign),
+        platform: signals::platform::report(campaign),
+        software_inventory: signals::software::report(campaign),
     }
 }
 

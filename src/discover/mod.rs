@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::model::ArtifactKind;
-use crate::parse::{ansible, nvidia_smi_xml};
+use crate::parse::{
+    ansible, dcgm, kernel_log, kubectl, nvidia_smi_csv, nvidia_smi_text, nvidia_smi_xml, software,
+};
 
 /// Bytes read from the head of a file to sniff its kind.
 const SNIFF_BYTES: usize = 4096;
@@ -179,9 +181,17 @@ fn path_context(rel: &str) -> (Option<String>, Option<String>) {
 fn kind_by_name(rel: &str) -> Option<ArtifactKind> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let in_steps = rel.split('/').rev().nth(2) == Some("steps");
+    let in_systems = rel.split('/').rev().nth(1) == Some("systems");
     Some(match name {
         "mlperf_log_summary.txt" => ArtifactKind::LoadgenSummary,
         "mlperf_log_detail.txt" => ArtifactKind::LoadgenDetail,
+        "mlperf_log_trace.json" => ArtifactKind::LoadgenTrace,
+        "mlperf_log_accuracy.json" => ArtifactKind::LoadgenAccuracy,
+        "accuracy.txt" => ArtifactKind::AccuracyResult,
+        "user.conf" | "mlperf.conf" => ArtifactKind::LoadgenConfig,
+        "measurements.json" => ArtifactKind::SubmissionMeta,
+        n if in_systems && n.ends_with(".json") => ArtifactKind::SubmissionMeta,
+        n if n.ends_with(".run.json") => ArtifactKind::RunRecord,
         "stdout.log" if in_steps => ArtifactKind::StepStdout,
         "stderr.log" if in_steps => ArtifactKind::StepStderr,
         _ => return None,
@@ -195,19 +205,36 @@ fn sniff(path: &Path) -> Result<ArtifactKind, String> {
     file.take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)
         .map_err(|e| describe_io(Some(&e), "could not be read"))?;
-    Ok(sniff_bytes(&head))
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(sniff_bytes(&name, &head))
 }
 
-/// Recognise a kind from the first bytes of a file.
-pub fn sniff_bytes(head: &[u8]) -> ArtifactKind {
+/// Recognise a kind from a file's name and first bytes. The order matters:
+/// specific formats are tried before general ones.
+pub fn sniff_bytes(name: &str, head: &[u8]) -> ArtifactKind {
     if nvidia_smi_xml::sniff(head) {
         ArtifactKind::NvidiaSmiXml
     } else if ansible::sniff(head) {
         ArtifactKind::AnsibleJson
+    } else if dcgm::sniff(head) {
+        ArtifactKind::DcgmDiag
+    } else if kubectl::sniff(head) {
+        ArtifactKind::Kubectl
     } else if memchr::memmem::find(head, b":::MLLOG").is_some() {
         ArtifactKind::LoadgenDetail
     } else if memchr::memmem::find(head, b"MLPerf Results Summary").is_some() {
         ArtifactKind::LoadgenSummary
+    } else if nvidia_smi_csv::sniff(head) {
+        ArtifactKind::NvidiaSmiCsv
+    } else if nvidia_smi_text::sniff(head) {
+        ArtifactKind::NvidiaSmiText
+    } else if kernel_log::sniff(name, head) {
+        ArtifactKind::KernelLog
+    } else if software::sniff(name, head) {
+        ArtifactKind::SoftwareDump
     } else {
         ArtifactKind::Unrecognized
     }
@@ -238,9 +265,9 @@ mod tests {
     #[test]
     fn loadgen_logs_are_sniffed_under_other_names() {
         assert_eq!(
-            sniff_bytes(b":::MLLOG {\"key\": \"loadgen_version\"}"),
+            sniff_bytes("x.log", b":::MLLOG {\"key\": \"loadgen_version\"}"),
             ArtifactKind::LoadgenDetail
         );
-        assert_eq!(sniff_bytes(b"hello"), ArtifactKind::Unrecognized);
+        assert_eq!(sniff_bytes("x.txt", b"hello"), ArtifactKind::Unrecognized);
     }
 }

@@ -6,6 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::artifacts::*;
+use super::gpu_probes::*;
+use super::loadgen_extra::*;
+use super::platform::*;
+use super::software::*;
 use super::source::ParseWarning;
 
 /// What a file was recognised as. Order is the order files are parsed in
@@ -26,6 +30,30 @@ pub enum ArtifactKind {
     StepStderr,
     /// `nvidia-smi -q -x` output.
     NvidiaSmiXml,
+    /// `mlperf_log_trace.json`.
+    LoadgenTrace,
+    /// `mlperf_log_accuracy.json`.
+    LoadgenAccuracy,
+    /// `accuracy.txt` from the reference accuracy scripts.
+    AccuracyResult,
+    /// `user.conf` / `mlperf.conf`.
+    LoadgenConfig,
+    /// `systems/<system>.json`, `measurements.json`.
+    SubmissionMeta,
+    /// `nvidia-smi --query-gpu … --format=csv` (snapshot or telemetry).
+    NvidiaSmiCsv,
+    /// Plain `nvidia-smi -q` text.
+    NvidiaSmiText,
+    /// `dmesg` / syslog.
+    KernelLog,
+    /// `dcgmi diag -j`.
+    DcgmDiag,
+    /// `kubectl get nodes|pods|jobs -o json`.
+    Kubectl,
+    /// Software-stack dumps (`collect_env`, `pip list`, `nvcc`, `uname`, …).
+    SoftwareDump,
+    /// Generic harness run record (`*.run.json`).
+    RunRecord,
     /// Anything else: counted and listed, not an error.
     Unrecognized,
 }
@@ -40,6 +68,18 @@ impl ArtifactKind {
             ArtifactKind::StepStdout => "step_stdout",
             ArtifactKind::StepStderr => "step_stderr",
             ArtifactKind::NvidiaSmiXml => "nvidia_smi_xml",
+            ArtifactKind::LoadgenTrace => "loadgen_trace",
+            ArtifactKind::LoadgenAccuracy => "loadgen_accuracy",
+            ArtifactKind::AccuracyResult => "accuracy_result",
+            ArtifactKind::LoadgenConfig => "loadgen_config",
+            ArtifactKind::SubmissionMeta => "submission_meta",
+            ArtifactKind::NvidiaSmiCsv => "nvidia_smi_csv",
+            ArtifactKind::NvidiaSmiText => "nvidia_smi_text",
+            ArtifactKind::KernelLog => "kernel_log",
+            ArtifactKind::DcgmDiag => "dcgm_diag",
+            ArtifactKind::Kubectl => "kubectl",
+            ArtifactKind::SoftwareDump => "software_dump",
+            ArtifactKind::RunRecord => "run_record",
             ArtifactKind::Unrecognized => "unrecognized",
         }
     }
@@ -78,6 +118,14 @@ pub struct LoadGenRun {
     pub summary: Option<(String, LoadGenSummary)>,
     /// Path of the detail log, with its parse.
     pub detail: Option<(String, LoadGenDetail)>,
+    /// Path of the trace, with its parse.
+    pub trace: Option<(String, LoadGenTrace)>,
+    /// Path of the accuracy log, with its parse.
+    pub accuracy: Option<(String, AccuracyLog)>,
+    /// Path of `accuracy.txt`, with its parse.
+    pub accuracy_result: Option<(String, AccuracyResult)>,
+    /// What the run folder's path says, in a submission tree.
+    pub submission: Option<SubmissionPath>,
 }
 
 /// Everything known about one node.
@@ -85,6 +133,16 @@ pub struct LoadGenRun {
 pub struct NodeData {
     /// `nvidia-smi -q -x` dumps for this node: (path, parse).
     pub nvidia_smi: Vec<(String, NvidiaSmiDump)>,
+    /// `nvidia-smi --query-gpu` CSV snapshots and telemetry series.
+    pub gpu_csv: Vec<(String, GpuCsv)>,
+    /// Plain `nvidia-smi -q` text dumps.
+    pub nvidia_smi_text: Vec<(String, NvidiaSmiText)>,
+    /// DCGM diagnostics.
+    pub dcgm: Vec<(String, DcgmDiag)>,
+    /// Kernel logs.
+    pub kernel_logs: Vec<(String, KernelLog)>,
+    /// Software-stack dumps.
+    pub software: Vec<(String, SoftwareDump)>,
     /// Seen as a host in a harness record.
     pub in_harness: bool,
     /// Has a `nodes/<name>/` folder.
@@ -125,6 +183,12 @@ pub struct Campaign {
     pub harness: Vec<(String, HarnessRun)>,
     /// Step logs found on disk.
     pub step_logs: Vec<StepLogFile>,
+    /// LoadGen settings files: (path, parse).
+    pub loadgen_configs: Vec<(String, LoadGenConfig)>,
+    /// Submission metadata files: (path, parse).
+    pub submission_meta: Vec<(String, SubmissionMeta)>,
+    /// `kubectl get nodes -o json`: (path, parse).
+    pub kube_nodes: Vec<(String, KubeNodes)>,
 }
 
 impl Campaign {

@@ -3,6 +3,8 @@
 //! - [`source`]: where a fact came from (file and line) and how bad it is.
 //! - [`artifacts`]: what each parser produces from one file — bounded
 //!   aggregates, never the raw records.
+//! - [`loadgen_extra`], [`gpu_probes`], [`platform`], [`software`]: what the
+//!   parsers of the other artifact families produce.
 //! - [`campaign`]: the parsed files assembled into nodes, runs and steps.
 //! - [`report`]: the analysed result; its JSON form is the `report.json`
 //!   contract.
@@ -11,10 +13,18 @@
 
 pub mod artifacts;
 pub mod campaign;
+pub mod gpu_probes;
+pub mod loadgen_extra;
+pub mod platform;
 pub mod report;
+pub mod software;
 pub mod source;
 
 pub use artifacts::*;
 pub use campaign::*;
+pub use gpu_probes::*;
+pub use loadgen_extra::*;
+pub use platform::*;
 pub use report::*;
+pub use software::*;
 pub use source::*;

@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::artifacts::{Outcome, Scenario};
+use super::gpu_probes::GpuProbesReport;
+use super::loadgen_extra::LoadGenExtraReport;
+use super::platform::PlatformReport;
+use super::software::SoftwareReport;
 use super::source::{Evidence, ParseWarning, Severity};
 
 /// Version of the `report.json` layout. Bump the major on any removal or
@@ -46,6 +50,14 @@ pub struct Report {
     pub software: Vec<SoftwareRow>,
     /// Recommendations derived from findings, most severe first.
     pub recommendations: Vec<Recommendation>,
+    /// LoadGen traces, accuracy logs and results, settings files, submission metadata.
+    pub loadgen_extra: LoadGenExtraReport,
+    /// nvidia-smi CSV/telemetry/text and DCGM diagnostics.
+    pub gpu_probes: GpuProbesReport,
+    /// Kernel logs, Kubernetes objects, generic run records.
+    pub platform: PlatformReport,
+    /// Software-stack dumps per node.
+    pub software_inventory: SoftwareReport,
 }
 
 /// Tool identity.

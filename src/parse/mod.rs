@@ -7,12 +7,24 @@
 //! read, so no log is ever held in memory. Nothing here panics on bad input:
 //! problems become [`ParseWarning`]s naming the file and line.
 
+pub mod accuracy_result;
 pub mod ansible;
+pub mod dcgm;
+pub mod kernel_log;
+pub mod kubectl;
 pub mod lines;
+pub mod loadgen_accuracy;
+pub mod loadgen_config;
 pub mod loadgen_detail;
 pub mod loadgen_summary;
+pub mod loadgen_trace;
+pub mod nvidia_smi_csv;
+pub mod nvidia_smi_text;
 pub mod nvidia_smi_xml;
+pub mod run_record;
+pub mod software;
 pub mod step_log;
+pub mod submission;
 
 use crate::model::{ParseWarning, Stream};
 

@@ -153,6 +153,10 @@ fn sample_report() -> Report {
             .with_locator("task \"run benchmark\" on node-b, stderr line 3"),
     ];
     Report {
+        loadgen_extra: Default::default(),
+        gpu_probes: Default::default(),
+        platform: Default::default(),
+        software_inventory: Default::default(),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
@@ -440,6 +444,10 @@ fn empty_report() -> Report {
         checks: Vec::new(),
     };
     Report {
+        loadgen_extra: Default::default(),
+        gpu_probes: Default::default(),
+        platform: Default::default(),
+        software_inventory: Default::default(),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
