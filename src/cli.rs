@@ -27,6 +27,19 @@ Examples:
 Exit codes: 0 report written; 1 report written but a gate tripped
 (--fail-under, --fail-on, --strict); 2 no complete report could be written.")]
     Report(ReportArgs),
+    /// List every file found, the kind it was recognised as, the node, run or
+    /// step it was attributed to, and any parse warnings.
+    #[command(after_help = "\
+Examples:
+  mlperf-health inspect fixtures/campaigns/demo
+  mlperf-health inspect artifacts/ --json > inventory.json")]
+    Inspect {
+        /// The artifacts directory.
+        root: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the effective classification rules (built-in plus --config).
     Rules {
         /// Extra rule files (TOML), layered over the built-in catalogue.

@@ -175,3 +175,27 @@ pub fn explain(id: &str, configs: &[PathBuf]) -> u8 {
     println!("defined in:  {}", r.origin);
     EXIT_OK
 }
+
+/// `mlperf-health inspect`.
+pub fn inspect(root: &std::path::Path, json: bool) -> u8 {
+    if !root.is_dir() {
+        eprintln!(
+            "error: artifacts root `{}` is not a readable directory",
+            root.display()
+        );
+        return EXIT_NO_REPORT;
+    }
+    let found = crate::inspect::inspect(root);
+    if json {
+        match serde_json::to_string_pretty(&found) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_NO_REPORT;
+            }
+        }
+    } else {
+        print!("{}", crate::inspect::to_table(&found));
+    }
+    EXIT_OK
+}

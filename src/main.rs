@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Report(args) => commands::report(args),
+        Command::Inspect { root, json } => commands::inspect(&root, json),
         Command::Rules { configs } => commands::rules(&configs),
         Command::Explain { rule, configs } => commands::explain(&rule, &configs),
     };

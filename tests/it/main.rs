@@ -2,6 +2,7 @@
 
 mod cli;
 mod golden;
+mod inspect;
 mod parse_loadgen;
 mod parse_probes;
 mod render;
