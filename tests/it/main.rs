@@ -6,5 +6,6 @@ mod inspect;
 mod parse_loadgen;
 mod parse_probes;
 mod render;
+mod robustness;
 mod rules_corpus;
 mod util;
