@@ -4,6 +4,7 @@ mod cli;
 mod golden;
 mod parse_loadgen;
 mod parse_probes;
+mod parse_software;
 mod render;
 mod rules_corpus;
 mod util;
