@@ -121,7 +121,11 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
     let rules = classifier.rules();
     signals::raise_all(campaign, &mut classifier, s);
     let software = software_rows(campaign);
-    for row in software.iter().filter(|r| !r.consistent) {
+    // Rows from software dumps raise their own drift signals.
+    for row in software
+        .iter()
+        .filter(|r| !r.consistent && !signals::software::is_dump_row(&r.component))
+    {
         let text = row
             .versions
             .iter()
@@ -256,6 +260,7 @@ fn software_rows(c: &Campaign) -> Vec<SoftwareRow> {
         })
         .collect();
     add("MLPerf LoadGen", loadgen);
+    rows.extend(signals::software::rows(c));
     rows
 }
 
@@ -608,6 +613,7 @@ fn category_rows(c: &Campaign, findings: &[Finding], rules: &RuleSet) -> Vec<Cat
                 "gpu_hardware" | "thermal_power" => has_probes,
                 "gpu_driver" => has_probes || has_logs,
                 "kernel_os" | "kubernetes" => false,
+                "software_drift" => signals::software::comparable(c),
                 "benchmark_invalid" => has_runs,
                 "performance_variance" => has_comparable,
                 _ => has_logs,

@@ -24,6 +24,7 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ("timeout", "Timeouts"),
     ("config_error", "Configuration errors"),
     ("dependency_missing", "Missing dependencies"),
+    ("software_drift", "Software version drift"),
     ("model_access", "Model access"),
     ("kernel_os", "Kernel and OS"),
     ("kubernetes", "Kubernetes"),

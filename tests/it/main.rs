@@ -5,6 +5,7 @@ mod golden;
 mod inspect;
 mod parse_loadgen;
 mod parse_probes;
+mod parse_software;
 mod render;
 mod robustness;
 mod rules_corpus;
