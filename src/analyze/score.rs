@@ -330,7 +330,7 @@ fn software(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
         let drift: Vec<&SoftwareRow> = inp.software.iter().filter(|r| !r.consistent).collect();
         checks.push(check(
             "software.version_consistency",
-            "Driver, CUDA and LoadGen versions agree across nodes",
+            "Driver, CUDA, LoadGen and software-stack versions agree across nodes",
             s.drift_points * drift.len() as f64,
             if drift.is_empty() {
                 format!(
