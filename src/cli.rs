@@ -7,7 +7,20 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Health reports for MLPerf Inference campaigns on GPU clusters.
 #[derive(Debug, Parser)]
-#[command(name = "mlperf-health", version, about, long_about = None)]
+#[command(
+    name = "mlperf-health",
+    version,
+    about,
+    long_about = None,
+    after_help = "\
+Examples:
+  mlperf-health report artifacts/ --out report/
+  mlperf-health report artifacts/ --out report/ --format md,html,json,junit --fail-on critical
+  mlperf-health rules
+  mlperf-health explain gpu.cuda_oom
+
+Docs: docs/outputs.md (outputs, exit codes), docs/ci.md (GitHub Actions, GitLab CI, Kubernetes)."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -22,10 +35,13 @@ pub enum Command {
 Examples:
   mlperf-health report fixtures/campaigns/demo --out report/
   mlperf-health report artifacts/ --out report/ --fail-under 80 --fail-on critical
+  mlperf-health report artifacts/ --out report/ --junit report/junit.xml --github-summary
+  mlperf-health report artifacts/ --out report/ --format json --strict --quiet
   SOURCE_DATE_EPOCH=1700000000 mlperf-health report artifacts/ --out report/
 
 Exit codes: 0 report written; 1 report written but a gate tripped
-(--fail-under, --fail-on, --strict); 2 no complete report could be written.")]
+(--fail-under, --fail-on, --strict); 2 no complete report could be written.
+Every requested file is written before a gate decides the exit code.")]
     Report(ReportArgs),
     /// List every file found, the kind it was recognised as, the node, run or
     /// step it was attributed to, and any parse warnings.
@@ -54,6 +70,33 @@ Examples:
         #[arg(long = "config", value_name = "FILE")]
         configs: Vec<PathBuf>,
     },
+    /// Print the JSON Schema of report.json (as published in docs/report.schema.json).
+    Schema,
+    /// Print a shell completion script.
+    #[command(
+        hide = true,
+        after_help = "\
+Examples:
+  mlperf-health completions bash > /etc/bash_completion.d/mlperf-health
+  mlperf-health completions zsh > \"${fpath[1]}/_mlperf-health\"
+  mlperf-health completions fish > ~/.config/fish/completions/mlperf-health.fish"
+    )]
+    Completions {
+        /// Shell to generate for.
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff) for the tool or one subcommand.
+    #[command(
+        hide = true,
+        after_help = "\
+Examples:
+  mlperf-health man > mlperf-health.1 && man ./mlperf-health.1
+  mlperf-health man report > mlperf-health-report.1"
+    )]
+    Man {
+        /// Subcommand to document (default: the tool itself).
+        subcommand: Option<String>,
+    },
 }
 
 /// Output formats.
@@ -65,6 +108,8 @@ pub enum FormatArg {
     Html,
     /// report.json
     Json,
+    /// junit.xml (JUnit XML for CI test reporters)
+    Junit,
 }
 
 /// Severity threshold for `--fail-on`.
@@ -86,10 +131,17 @@ pub struct ReportArgs {
     /// Output directory (created if missing).
     #[arg(long, short, default_value = "report")]
     pub out: PathBuf,
-    /// Formats to write, comma-separated.
+    /// Formats to write into --out, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "md,html,json")]
     pub format: Vec<FormatArg>,
-    /// Report title.
+    /// Also write JUnit XML to PATH (anywhere; independent of --format).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Append a compact Markdown summary (score, components, failed steps,
+    /// top findings) to the file named by $GITHUB_STEP_SUMMARY.
+    #[arg(long)]
+    pub github_summary: bool,
+    /// Report title (default: "MLPerf campaign health report").
     #[arg(long)]
     pub title: Option<String>,
     /// Timestamp to print in the report (RFC 3339). Without it (and without
@@ -108,7 +160,8 @@ pub struct ReportArgs {
     /// Exit 1 when any artifact was unreadable or had parse warnings.
     #[arg(long)]
     pub strict: bool,
-    /// Print nothing but errors and gate results.
+    /// Print nothing on stdout and draw no progress bar; warnings, errors
+    /// and gate results still go to stderr.
     #[arg(long, short)]
     pub quiet: bool,
 }

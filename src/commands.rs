@@ -2,11 +2,16 @@
 //! print the outcome, and return the process exit code. Kept out of
 //! `main.rs` so the binary stays a one-screen dispatcher.
 
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::cli::{FormatArg, ReportArgs, SeverityArg};
+use clap::CommandFactory;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::{Cli, FormatArg, ReportArgs, SeverityArg};
+use crate::discover::{Artifact, Discovery};
 use crate::model::Severity;
-use crate::pipeline::{self, ReportOptions};
+use crate::pipeline::{self, Progress, ReportOptions};
 use crate::render::Format;
 
 /// Report written, no gate tripped.
@@ -46,6 +51,7 @@ pub fn report(args: ReportArgs) -> u8 {
             FormatArg::Md => Format::Markdown,
             FormatArg::Html => Format::Html,
             FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
         })
         .collect();
     formats.sort();
@@ -64,8 +70,13 @@ pub fn report(args: ReportArgs) -> u8 {
             SeverityArg::Medium => Severity::Medium,
         }),
         strict: args.strict,
+        junit_path: args.junit.clone(),
+        github_summary: github_summary_path(args.github_summary),
     };
-    let outcome = match pipeline::run_report(&opts) {
+    let mut progress = TerminalProgress::new(!args.quiet && std::io::stderr().is_terminal());
+    let result = pipeline::run_report_with_progress(&opts, &mut progress);
+    progress.finish();
+    let outcome = match result {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -82,6 +93,9 @@ pub fn report(args: ReportArgs) -> u8 {
         outcome.report.inputs.warnings_total as usize - outcome.report.inputs.warnings.len();
     if hidden > 0 {
         eprintln!("warning: {hidden} more parse warning(s); see report.json");
+    }
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
     }
     for e in &outcome.write_errors {
         eprintln!("error: could not write {e}");
@@ -109,6 +123,147 @@ pub fn report(args: ReportArgs) -> u8 {
         EXIT_GATE
     } else {
         EXIT_OK
+    }
+}
+
+/// The file `--github-summary` appends to: `$GITHUB_STEP_SUMMARY`. Outside
+/// GitHub Actions the variable is unset; that is worth a warning, not a
+/// failed report.
+fn github_summary_path(requested: bool) -> Option<PathBuf> {
+    if !requested {
+        return None;
+    }
+    match std::env::var_os("GITHUB_STEP_SUMMARY") {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            eprintln!(
+                "warning: --github-summary: GITHUB_STEP_SUMMARY is not set (not running in \
+                 GitHub Actions?); no job summary written"
+            );
+            None
+        }
+    }
+}
+
+/// Trees with at least this many bytes get a progress bar on a terminal…
+const PROGRESS_MIN_BYTES: u64 = 256 * 1024 * 1024;
+/// …or at least this many files. Smaller trees finish before a bar helps.
+const PROGRESS_MIN_FILES: usize = 2_000;
+
+/// Whether a tree of `files` files and `bytes` bytes is worth a bar.
+fn wants_progress_bar(files: usize, bytes: u64) -> bool {
+    files >= PROGRESS_MIN_FILES || bytes >= PROGRESS_MIN_BYTES
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal, the run
+/// is not `--quiet` and the tree is large. Otherwise it does nothing, so CI
+/// logs only ever get warnings on stderr.
+struct TerminalProgress {
+    enabled: bool,
+    bar: Option<ProgressBar>,
+    started: bool,
+    pending: u64,
+}
+
+impl TerminalProgress {
+    fn new(enabled: bool) -> Self {
+        TerminalProgress {
+            enabled,
+            bar: None,
+            started: false,
+            pending: 0,
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for TerminalProgress {
+    fn artifact(&mut self, found: &Discovery, art: &Artifact) {
+        if !self.enabled {
+            return;
+        }
+        if !self.started {
+            self.started = true;
+            let total: u64 = found.artifacts.iter().map(|a| a.bytes).sum();
+            if wants_progress_bar(found.artifacts.len(), total) {
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {eta} {wide_msg}",
+                ) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                self.bar = Some(bar);
+            }
+        }
+        if let Some(bar) = &self.bar {
+            // Count a file as done when the next one starts.
+            bar.inc(self.pending);
+            self.pending = art.bytes;
+            bar.set_message(art.rel.clone());
+        }
+    }
+}
+
+/// `mlperf-health schema`.
+pub fn schema() -> u8 {
+    match crate::render::json::render_schema() {
+        Ok(bytes) => print_bytes(&bytes),
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_NO_REPORT
+        }
+    }
+}
+
+/// `mlperf-health completions SHELL`.
+pub fn completions(shell: clap_complete::Shell) -> u8 {
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "mlperf-health", &mut buf);
+    print_bytes(&buf)
+}
+
+/// `mlperf-health man [SUBCOMMAND]`.
+pub fn man(subcommand: Option<&str>) -> u8 {
+    let mut cmd = Cli::command();
+    // Building propagates names, so a subcommand's page is titled
+    // `mlperf-health-report` rather than `report`.
+    cmd.build();
+    let page = match subcommand {
+        None => cmd,
+        Some(name) => match cmd.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => {
+                eprintln!("error: no subcommand `{name}`");
+                return EXIT_NO_REPORT;
+            }
+        },
+    };
+    let mut buf = Vec::new();
+    let man = clap_mangen::Man::new(page)
+        .source(format!("mlperf-health {}", env!("CARGO_PKG_VERSION")))
+        .manual("mlperf-health manual");
+    if let Err(e) = man.render(&mut buf) {
+        eprintln!("error: {e}");
+        return EXIT_NO_REPORT;
+    }
+    print_bytes(&buf)
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not worth a panic.
+fn print_bytes(bytes: &[u8]) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_NO_REPORT
+        }
     }
 }
 
@@ -198,4 +353,38 @@ pub fn inspect(root: &std::path::Path, json: bool) -> u8 {
         print!("{}", crate::inspect::to_table(&found));
     }
     EXIT_OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_large_trees_get_a_progress_bar() {
+        assert!(!wants_progress_bar(10, 1024));
+        assert!(!wants_progress_bar(
+            PROGRESS_MIN_FILES - 1,
+            PROGRESS_MIN_BYTES - 1
+        ));
+        assert!(wants_progress_bar(PROGRESS_MIN_FILES, 0));
+        assert!(wants_progress_bar(1, PROGRESS_MIN_BYTES));
+    }
+
+    #[test]
+    fn a_disabled_progress_never_draws() {
+        let found = Discovery::default();
+        let mut p = TerminalProgress::new(false);
+        let art = Artifact {
+            fs_path: PathBuf::from("x"),
+            rel: "x".to_string(),
+            kind: crate::model::ArtifactKind::Unrecognized,
+            bytes: u64::MAX,
+            node: None,
+            step: None,
+            dir: String::new(),
+        };
+        p.artifact(&found, &art);
+        assert!(p.bar.is_none());
+        p.finish();
+    }
 }

@@ -15,6 +15,9 @@ fn main() -> ExitCode {
         Command::Inspect { root, json } => commands::inspect(&root, json),
         Command::Rules { configs } => commands::rules(&configs),
         Command::Explain { rule, configs } => commands::explain(&rule, &configs),
+        Command::Schema => commands::schema(),
+        Command::Completions { shell } => commands::completions(shell),
+        Command::Man { subcommand } => commands::man(subcommand.as_deref()),
     };
     ExitCode::from(code)
 }

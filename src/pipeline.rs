@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use crate::analyze::classify::Classifier;
 use crate::analyze::rules::{DEFAULT_RULES, RuleSet};
 use crate::analyze::{self, Settings};
-use crate::discover::{self, Artifact};
+use crate::discover::{self, Artifact, Discovery};
 use crate::model::*;
 use crate::parse::{self, LineSink};
 use crate::render::{self, Format};
@@ -21,8 +21,9 @@ use crate::render::{self, Format};
 /// refills, small enough to stay flat.
 const READ_BUFFER: usize = 64 * 1024;
 
-/// Everything `report` needs.
-#[derive(Debug, Clone)]
+/// Everything `report` needs. `Default` gives an empty root and every
+/// option off, for callers that set only what they need.
+#[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
     /// The artifacts root.
     pub root: PathBuf,
@@ -42,6 +43,11 @@ pub struct ReportOptions {
     pub fail_on: Option<Severity>,
     /// Gate: fail when any artifact was unreadable or had parse warnings.
     pub strict: bool,
+    /// Also write the JUnit XML here (`--junit PATH`), wherever it is.
+    pub junit_path: Option<PathBuf>,
+    /// Append a compact Markdown summary to this file (the resolved
+    /// `$GITHUB_STEP_SUMMARY` of `--github-summary`).
+    pub github_summary: Option<PathBuf>,
 }
 
 /// What a `report` run did.
@@ -55,6 +61,9 @@ pub struct ReportOutcome {
     pub write_errors: Vec<String>,
     /// Gates that tripped, in words.
     pub gate_failures: Vec<String>,
+    /// Problems that do not affect the report or the exit code (a summary
+    /// that could not be appended), in words.
+    pub warnings: Vec<String>,
 }
 
 /// Load the built-in rules plus user configs.
@@ -72,9 +81,35 @@ pub fn load_rules(configs: &[PathBuf]) -> Result<RuleSet> {
     Ok(RuleSet::load(&refs)?)
 }
 
+/// Told about each artifact as it is read, so a terminal can show a
+/// progress bar; the pipeline itself never draws anything.
+pub trait Progress {
+    /// `art`, one of `found.artifacts`, is about to be read. Called in read
+    /// order (not path order), once per artifact, recognised or not.
+    fn artifact(&mut self, found: &Discovery, art: &Artifact);
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn artifact(&mut self, _found: &Discovery, _art: &Artifact) {}
+}
+
 /// Discover and parse everything under `root` into a campaign, streaming log
 /// text through `sink`.
 pub fn collect(root: &Path, exclude: Option<&Path>, sink: &mut dyn LineSink) -> Campaign {
+    collect_with_progress(root, exclude, sink, &mut NoProgress)
+}
+
+/// [`collect`], telling `progress` about each artifact before it is read.
+pub fn collect_with_progress(
+    root: &Path,
+    exclude: Option<&Path>,
+    sink: &mut dyn LineSink,
+    progress: &mut dyn Progress,
+) -> Campaign {
     let found = discover::discover(root, exclude);
     let mut campaign = Campaign {
         root: root.display().to_string(),
@@ -98,6 +133,7 @@ pub fn collect(root: &Path, exclude: Option<&Path>, sink: &mut dyn LineSink) -> 
     let mut runs: BTreeMap<String, LoadGenRun> = BTreeMap::new();
     let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
     for art in order {
+        progress.artifact(&found, art);
         let mut entry = FileEntry {
             path: art.rel.clone(),
             bytes: art.bytes,
@@ -365,13 +401,22 @@ fn node_from_hosts(rel: &str, campaign: &Campaign) -> Option<String> {
 
 /// Build the report for `root` without writing anything.
 pub fn build_report(opts: &ReportOptions) -> Result<Report> {
+    build_report_with_progress(opts, &mut NoProgress)
+}
+
+/// [`build_report`], telling `progress` about each artifact as it is read.
+pub fn build_report_with_progress(
+    opts: &ReportOptions,
+    progress: &mut dyn Progress,
+) -> Result<Report> {
     if !opts.root.is_dir() {
         return Err(crate::error::FatalError::BadRoot(opts.root.clone()).into());
     }
     let rules = load_rules(&opts.configs)?;
     let settings = Settings::default();
     let mut classifier = Classifier::new(&rules);
-    let campaign = collect(&opts.root, Some(&opts.out_dir), &mut classifier);
+    let campaign =
+        collect_with_progress(&opts.root, Some(&opts.out_dir), &mut classifier, progress);
     let mut report = analyze::analyze(&campaign, classifier, &settings);
     report.title = opts
         .title
@@ -383,8 +428,30 @@ pub fn build_report(opts: &ReportOptions) -> Result<Report> {
 
 /// Build the report and write every requested format into `out_dir`.
 pub fn run_report(opts: &ReportOptions) -> Result<ReportOutcome> {
-    let report = build_report(opts)?;
-    let files = render::render_all(&report, &opts.formats)?;
+    run_report_with_progress(opts, &mut NoProgress)
+}
+
+/// [`run_report`], telling `progress` about each artifact as it is read.
+///
+/// Every requested file is attempted even when an earlier one fails, and
+/// gates are evaluated only afterwards, so a tripped gate (exit 1) always
+/// comes with a complete report on disk.
+pub fn run_report_with_progress(
+    opts: &ReportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ReportOutcome> {
+    let report = build_report_with_progress(opts, progress)?;
+    let mut files = render::render_all(&report, &opts.formats)?;
+    // `--junit PATH` may point anywhere (CI systems pick the path), so it
+    // is resolved here rather than relative to the output directory.
+    let mut targets: Vec<PathBuf> = files.iter().map(|f| opts.out_dir.join(&f.path)).collect();
+    if let Some(path) = &opts.junit_path {
+        files.push(render::OutputFile {
+            path: path.display().to_string(),
+            bytes: render::junit::render_junit(&report),
+        });
+        targets.push(path.clone());
+    }
     std::fs::create_dir_all(&opts.out_dir).with_context(|| {
         format!(
             "cannot create output directory `{}`",
@@ -393,11 +460,19 @@ pub fn run_report(opts: &ReportOptions) -> Result<ReportOutcome> {
     })?;
     let mut written = Vec::new();
     let mut write_errors = Vec::new();
-    for f in &files {
-        let target = opts.out_dir.join(&f.path);
+    for (f, target) in files.iter().zip(targets) {
         match write_atomic(&target, &f.bytes) {
             Ok(()) => written.push(target),
             Err(e) => write_errors.push(format!("{}: {e:#}", target.display())),
+        }
+    }
+    let mut warnings = Vec::new();
+    if let Some(path) = &opts.github_summary {
+        if let Err(e) = append_summary(path, &report) {
+            warnings.push(format!(
+                "could not append the job summary to `{}`: {e:#}",
+                path.display()
+            ));
         }
     }
     let gate_failures = gates(&report, opts);
@@ -406,7 +481,23 @@ pub fn run_report(opts: &ReportOptions) -> Result<ReportOutcome> {
         written,
         write_errors,
         gate_failures,
+        warnings,
     })
+}
+
+/// Append the compact summary to `path`, within what is left of GitHub's
+/// per-step limit after whatever earlier commands of the step wrote.
+fn append_summary(path: &Path, report: &Report) -> Result<()> {
+    let used = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let budget = render::summary::GITHUB_SUMMARY_LIMIT
+        .saturating_sub(usize::try_from(used).unwrap_or(usize::MAX));
+    let text = render::summary::github_summary(report, budget);
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
 }
 
 fn gates(report: &Report, opts: &ReportOptions) -> Vec<String> {

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::source::Evidence;
@@ -16,7 +17,7 @@ use super::source::Evidence;
 pub const MESSAGES_KEPT: usize = 20;
 
 /// A list that keeps the first `MESSAGES_KEPT` items and counts the rest.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Capped<T> {
     /// The first items seen, in input order.
     pub items: Vec<T>,
@@ -50,7 +51,7 @@ impl<T> Capped<T> {
 
 /// LoadGen scenario. "Interactive" is not a LoadGen scenario (it is Server
 /// with tighter latency bounds); it appears only in submission paths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub enum Scenario {
     /// One query of one sample at a time.
     SingleStream,
@@ -218,7 +219,7 @@ pub struct LoadGenDetail {
 }
 
 /// How a harness step ended on one node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Ran and succeeded.

@@ -2,6 +2,7 @@
 //! telemetry series, plain `nvidia-smi -q` text (including page retirement),
 //! and DCGM diagnostics.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// `nvidia-smi --query-gpu=… --format=csv` (one snapshot, or a telemetry
@@ -18,5 +19,5 @@ pub struct NvidiaSmiText {}
 pub struct DcgmDiag {}
 
 /// Report section for these probes (`report.json` → `gpu_probes`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct GpuProbesReport {}

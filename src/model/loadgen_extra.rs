@@ -2,6 +2,7 @@
 //! accuracy-script results, settings files, and what a submission tree's
 //! path says about a run.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// `mlperf_log_trace.json`, streamed into fixed-size aggregates.
@@ -30,5 +31,5 @@ pub struct SubmissionMeta {}
 pub struct SubmissionPath {}
 
 /// Report section for these artifacts (`report.json` → `loadgen_extra`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct LoadGenExtraReport {}

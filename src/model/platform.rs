@@ -1,6 +1,7 @@
 //! Node and platform state: kernel logs, Kubernetes objects, generic run
 //! records.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::artifacts::HarnessRun;
@@ -24,5 +25,5 @@ pub struct Kubectl {
 }
 
 /// Report section for platform state (`report.json` → `platform`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct PlatformReport {}

@@ -1,8 +1,17 @@
 //! The analysed report. Its JSON serialisation is the `report.json` contract
 //! (schema_version 1): keys are only ever added within a major version.
+//!
+//! The published JSON Schema (`docs/report.schema.json`) is generated from
+//! these types with `schemars`, so **every type reachable from [`Report`]
+//! must derive `JsonSchema`** next to `Serialize` (including the section
+//! types in `gpu_probes`, `loadgen_extra`, `platform` and `software`, and any
+//! type their fields use). Changing a field here changes the schema: run
+//! `UPDATE_SCHEMA=1 cargo test schema` and commit the regenerated file; see
+//! `docs/report-json.md` for the compatibility rule.
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::artifacts::{Outcome, Scenario};
@@ -17,7 +26,7 @@ use super::source::{Evidence, ParseWarning, Severity};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Report {
     /// See [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -61,7 +70,7 @@ pub struct Report {
 }
 
 /// Tool identity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Tool {
     /// `mlperf-health`.
     pub name: String,
@@ -70,7 +79,7 @@ pub struct Tool {
 }
 
 /// A file or folder that could not be read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Unreadable {
     /// Path relative to the root.
     pub path: String,
@@ -79,7 +88,7 @@ pub struct Unreadable {
 }
 
 /// What was read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Inputs {
     /// The artifacts root as given.
     pub root: String,
@@ -106,7 +115,7 @@ pub const LIST_CAP: usize = 200;
 
 /// A health status word. Colour is never the only signal: every renderer
 /// prints this word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 90–100.
@@ -150,7 +159,7 @@ impl Status {
 }
 
 /// The overall score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Overall {
     /// Weighted mean of assessed components, capped by the worst severity;
     /// `None` when nothing could be assessed.
@@ -172,7 +181,7 @@ pub struct Overall {
 }
 
 /// A scored component.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Component {
     /// `network`, `hardware`, `software`, `reliability`, `performance`.
     pub id: String,
@@ -195,7 +204,7 @@ pub struct Component {
 }
 
 /// One named check inside a component.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Check {
     /// Stable id (`reliability.step_failures`).
     pub id: String,
@@ -212,7 +221,7 @@ pub struct Check {
 }
 
 /// A node and its GPUs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct NodeReport {
     /// Node name.
     pub name: String,
@@ -234,7 +243,7 @@ pub struct NodeReport {
 }
 
 /// One GPU.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct GpuReport {
     /// Index within the node.
     pub index: u32,
@@ -277,7 +286,7 @@ pub struct GpuReport {
 }
 
 /// Latency statistics in the contract's shape (nanoseconds).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct LatencySummary {
     /// Minimum.
     pub min: Option<f64>,
@@ -294,7 +303,7 @@ pub struct LatencySummary {
 }
 
 /// Per-run metrics.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct RunMetrics {
     /// Samples per second (the scenario's throughput metric).
     pub samples_per_second: Option<f64>,
@@ -309,7 +318,7 @@ pub struct RunMetrics {
 }
 
 /// One LoadGen run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct RunReport {
     /// Run directory relative to the root.
     pub id: String,
@@ -344,7 +353,7 @@ pub struct RunReport {
 }
 
 /// One harness step on one node.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct StepReport {
     /// Task name.
     pub name: String,
@@ -367,7 +376,7 @@ pub struct StepReport {
 }
 
 /// A classified finding: one rule, aggregated over nodes and steps.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Finding {
     /// Rule id.
     pub rule: String,
@@ -396,7 +405,7 @@ pub struct Finding {
 }
 
 /// One row of the error-classification table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CategoryRow {
     /// Category id.
     pub category: String,
@@ -414,7 +423,7 @@ pub struct CategoryRow {
 }
 
 /// Cross-run performance.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Performance {
     /// One group per (scenario, mode, token/non-token) with two or more
     /// nodes or runs.
@@ -422,7 +431,7 @@ pub struct Performance {
 }
 
 /// Throughput and latency consistency within a group of comparable runs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct PerfGroup {
     /// Group label (`Offline PerformanceOnly`).
     pub key: String,
@@ -445,7 +454,7 @@ pub struct PerfGroup {
 }
 
 /// A version per node, and whether nodes agree.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SoftwareRow {
     /// What (`NVIDIA driver`, `CUDA`, `LoadGen`).
     pub component: String,
@@ -458,7 +467,7 @@ pub struct SoftwareRow {
 }
 
 /// A recommendation derived from findings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Recommendation {
     /// Priority (the worst severity of its findings).
     pub severity: Severity,

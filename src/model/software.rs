@@ -7,13 +7,16 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::source::Evidence;
 
 /// Which command produced a dump (recognised from its content, else its
 /// name).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DumpKind {
     /// Neither the content nor the name said what it is.
@@ -55,7 +58,7 @@ impl DumpKind {
 }
 
 /// One value read from a dump, with the line it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct VersionValue {
     /// The value as normalised by the parser (`2.3.0+cu121`, `3.10.12`,
     /// `6.8.0-45-generic`), capped in length.
@@ -65,7 +68,7 @@ pub struct VersionValue {
 }
 
 /// One software dump, whatever command produced it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct SoftwareDump {
     /// What produced it.
     pub kind: DumpKind,
@@ -98,7 +101,7 @@ impl SoftwareDump {
 }
 
 /// A dump read for a node, as listed in the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DumpRef {
     /// Path relative to the artifacts root.
     pub path: String,
@@ -109,7 +112,7 @@ pub struct DumpRef {
 }
 
 /// One node's software stack, merged over its dumps.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct NodeSoftware {
     /// Node name (`(unattributed)` for dumps no node could be found for).
     pub node: String,
@@ -123,7 +126,7 @@ pub struct NodeSoftware {
 }
 
 /// A key stack version that differs between nodes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SoftwareDrift {
     /// The key (`torch`, `nvidia.driver`, …).
     pub key: String,
@@ -136,7 +139,7 @@ pub struct SoftwareDrift {
 }
 
 /// A package present on some nodes only, or at different versions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct PackageDiff {
     /// Normalised package name.
     pub package: String,
@@ -148,7 +151,7 @@ pub struct PackageDiff {
 pub const PACKAGE_DIFF_KEPT: usize = 200;
 
 /// Report section for software dumps (`report.json` → `software_inventory`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct SoftwareReport {
     /// Per node: the dumps read and the stack versions.
     pub nodes: Vec<NodeSoftware>,

@@ -1,10 +1,11 @@
 //! Provenance and severity: every number the report prints points back here.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One line of evidence: a path relative to the artifacts root, a 1-based line
 /// number where the format has lines, and the (capped) text of that line.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema, Deserialize)]
 pub struct Evidence {
     /// Path relative to the artifacts root, `/`-separated.
     pub path: String,
@@ -64,7 +65,18 @@ pub fn cap_text(text: &str, max: usize) -> String {
 
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    JsonSchema,
+    Deserialize,
+    Default,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -108,7 +120,7 @@ impl Severity {
 
 /// A non-fatal problem reading one input file: it names the file and line and
 /// ends up in the report's input section.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema, Deserialize)]
 pub struct ParseWarning {
     /// Path relative to the artifacts root.
     pub path: String,

@@ -9,7 +9,9 @@ pub mod charts;
 pub mod escape;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
+pub mod summary;
 pub mod templates;
 pub mod view;
 
@@ -25,6 +27,8 @@ pub enum Format {
     Html,
     /// `report.json`.
     Json,
+    /// `junit.xml`.
+    Junit,
 }
 
 /// One file to write, relative to the output directory.
@@ -38,7 +42,7 @@ pub struct OutputFile {
 
 /// Render every requested format, plus `charts/*.svg` whenever Markdown or
 /// HTML is requested. Files come back in a fixed order: `report.md`,
-/// `report.html`, `report.json`, then the charts in
+/// `report.html`, `report.json`, `junit.xml`, then the charts in
 /// [`charts::CHART_NAMES`] order. All four charts are always written (a
 /// chart without data says so), and a format listed twice is written once.
 pub fn render_all(report: &Report, formats: &[Format]) -> Result<Vec<OutputFile>, FatalError> {
@@ -72,6 +76,12 @@ pub fn render_all(report: &Report, formats: &[Format]) -> Result<Vec<OutputFile>
         out.push(OutputFile {
             path: "report.json".to_string(),
             bytes: json::render_json(report)?,
+        });
+    }
+    if wants(Format::Junit) {
+        out.push(OutputFile {
+            path: "junit.xml".to_string(),
+            bytes: junit::render_junit(report),
         });
     }
     for chart in charts {

@@ -3,10 +3,13 @@
 mod cli;
 mod golden;
 mod inspect;
+mod junit;
 mod parse_loadgen;
 mod parse_probes;
 mod parse_software;
 mod render;
 mod robustness;
 mod rules_corpus;
+mod schema;
+mod summary;
 mod util;

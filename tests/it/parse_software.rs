@@ -117,13 +117,7 @@ fn drift_between_real_nodes() {
     let report = build_report(&ReportOptions {
         root: tmp.path().to_path_buf(),
         out_dir: tmp.path().join("out"),
-        formats: Vec::new(),
-        title: None,
-        generated_at: None,
-        configs: Vec::new(),
-        fail_under: None,
-        fail_on: None,
-        strict: false,
+        ..ReportOptions::default()
     })
     .expect("report");
     assert_eq!(report.inputs.by_kind.get("software_dump"), Some(&16));

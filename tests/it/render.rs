@@ -145,7 +145,7 @@ fn run(id: &str, node: &str, valid: bool, sps: f64, p50_ms: f64) -> RunReport {
     }
 }
 
-fn sample_report() -> Report {
+pub fn sample_report() -> Report {
     let hostile = vec![
         ev("logs/node-a/run.stderr", 12, HOSTILE_LINE),
         ev("logs/node-a/run.stderr", 13, HOSTILE_SCRIPT),
@@ -431,7 +431,7 @@ fn sample_report() -> Report {
     }
 }
 
-fn empty_report() -> Report {
+pub fn empty_report() -> Report {
     let none = |id: &str, name: &str| Component {
         id: id.to_string(),
         name: name.to_string(),
@@ -536,6 +536,16 @@ fn files_come_in_fixed_order() {
     assert_eq!(paths(&files), want);
 
     assert_eq!(paths(&render(&r, &[Format::Json])), vec!["report.json"]);
+    assert_eq!(paths(&render(&r, &[Format::Junit])), vec!["junit.xml"]);
+    let mut with_junit = vec!["report.md", "report.html", "report.json", "junit.xml"];
+    with_junit.extend(charts);
+    assert_eq!(
+        paths(&render(
+            &r,
+            &[Format::Junit, Format::Json, Format::Html, Format::Markdown]
+        )),
+        with_junit
+    );
     let mut md_only = vec!["report.md"];
     md_only.extend(charts);
     assert_eq!(paths(&render(&r, &[Format::Markdown])), md_only);
