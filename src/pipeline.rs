@@ -42,6 +42,8 @@ pub struct ReportOptions {
     pub fail_on: Option<Severity>,
     /// Gate: fail when any artifact was unreadable or had parse warnings.
     pub strict: bool,
+    /// Earlier `report.json` or artifacts directory to compare against.
+    pub baseline: Option<PathBuf>,
 }
 
 /// What a `report` run did.
@@ -378,6 +380,9 @@ pub fn build_report(opts: &ReportOptions) -> Result<Report> {
         .clone()
         .unwrap_or_else(|| "MLPerf campaign health report".to_string());
     report.generated_at = opts.generated_at.clone();
+    if let Some(path) = &opts.baseline {
+        report.baseline = Some(crate::history::baseline_comparison(&report, path, opts)?);
+    }
     Ok(report)
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod golden;
+mod history;
 mod inspect;
 mod parse_loadgen;
 mod parse_probes;
