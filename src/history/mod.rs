@@ -8,6 +8,7 @@
 //! - [`targets`]: `[[target]]` entries of the config and progress toward them.
 //! - [`charts`]: trend line charts (SVG).
 //! - [`index`]: the static site.
+//! - [`view`]: the `baseline` section for the report templates.
 
 pub mod charts;
 pub mod compare;
@@ -16,6 +17,7 @@ pub mod index;
 pub mod load;
 pub mod stats;
 pub mod targets;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 

@@ -238,3 +238,23 @@ fn a_config_with_targets_is_still_a_valid_rule_config() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn baseline_section_is_rendered_in_markdown_and_html() {
+    let out = tempfile::tempdir().unwrap();
+    bin()
+        .args(["report", "fixtures/campaigns/demo", "--format", "md,html"])
+        .args(["--baseline", "fixtures/archive/2026-01-12/report.json", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains(
+            "against baseline fixtures/archive/2026-01-12/report.json: 2 improving, 14 stable, 3 degrading, 0 inconclusive",
+        ));
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("## Comparison with the baseline"));
+    assert!(md.contains("| Service reliability score | 60 | 43 | −17 (−28.3%) | **degrading** |"));
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("<section class=\"card\" id=\"baseline\">"));
+    assert!(html.contains("tone-bad\">degrading</span>"));
+}
