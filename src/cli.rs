@@ -56,6 +56,47 @@ Examples:
         #[arg(long)]
         json: bool,
     },
+    /// Build a static site over an archive of past report folders: runs
+    /// newest first, trend charts, targets and one page per node.
+    #[command(after_help = "\
+Examples:
+  mlperf-health index fixtures/archive --out site/
+  mlperf-health index reports/ --out reports/site --config targets.toml
+
+Every report.json below ARCHIVE is listed; corrupt or foreign JSON is skipped
+with a warning. Targets are [[target]] entries of the --config files.")]
+    Index {
+        /// Folder holding past report folders (each with its report.json).
+        archive: PathBuf,
+        /// Site output directory (created if missing).
+        #[arg(long, short, default_value = "site")]
+        out: PathBuf,
+        /// Page title.
+        #[arg(long)]
+        title: Option<String>,
+        /// Config files (TOML) with [[target]] entries.
+        #[arg(long = "config", value_name = "FILE")]
+        configs: Vec<PathBuf>,
+        /// Print nothing but warnings and errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Compare two reports: scores, metrics, findings, steps and versions.
+    #[command(after_help = "\
+Examples:
+  mlperf-health diff fixtures/archive/2026-02-09/report.json fixtures/archive/2026-03-09/report.json
+  mlperf-health diff old/ new/ --format md > diff.md
+
+A is the baseline (older), B the current report.")]
+    Diff {
+        /// Baseline report.json (or a folder holding one).
+        a: PathBuf,
+        /// Current report.json (or a folder holding one).
+        b: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormatArg,
+    },
     /// List the effective classification rules (built-in plus --config).
     Rules {
         /// Extra rule files (TOML), layered over the built-in catalogue.
@@ -112,6 +153,15 @@ pub enum FormatArg {
     Junit,
 }
 
+/// Output of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormatArg {
+    /// Aligned plain text for a terminal.
+    Text,
+    /// Markdown.
+    Md,
+}
+
 /// Severity threshold for `--fail-on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SeverityArg {
@@ -164,6 +214,10 @@ pub struct ReportArgs {
     /// and gate results still go to stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Compare with an earlier report.json, or an earlier artifacts directory
+    /// (see docs/history.md).
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[cfg(test)]

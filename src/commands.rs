@@ -72,6 +72,7 @@ pub fn report(args: ReportArgs) -> u8 {
         strict: args.strict,
         junit_path: args.junit.clone(),
         github_summary: github_summary_path(args.github_summary),
+        baseline: args.baseline.clone(),
     };
     let mut progress = TerminalProgress::new(!args.quiet && std::io::stderr().is_terminal());
     let result = pipeline::run_report_with_progress(&opts, &mut progress);
@@ -112,6 +113,13 @@ pub fn report(args: ReportArgs) -> u8 {
             outcome.report.findings.len(),
             outcome.written.len(),
             args.out.display()
+        );
+    }
+    if let (Some(b), false) = (&outcome.report.baseline, args.quiet) {
+        let s = &b.summary;
+        println!(
+            "against baseline {}: {} improving, {} stable, {} degrading, {} inconclusive",
+            b.baseline.source, s.improving, s.stable, s.degrading, s.inconclusive
         );
     }
     for g in &outcome.gate_failures {
@@ -352,6 +360,54 @@ pub fn inspect(root: &std::path::Path, json: bool) -> u8 {
     } else {
         print!("{}", crate::inspect::to_table(&found));
     }
+    EXIT_OK
+}
+
+/// `mlperf-health index`.
+pub fn index(opts: crate::history::IndexOptions, quiet: bool) -> u8 {
+    match crate::history::run_index(&opts) {
+        Ok(o) => {
+            for w in &o.warnings {
+                eprintln!("warning: {w}");
+            }
+            if !quiet {
+                println!(
+                    "indexed {} report(s), skipped {}; wrote {} file(s) to {}",
+                    o.runs,
+                    o.warnings.len(),
+                    o.written.len(),
+                    opts.out.display()
+                );
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_NO_REPORT
+        }
+    }
+}
+
+/// `mlperf-health diff A B`.
+pub fn diff(a: &std::path::Path, b: &std::path::Path, markdown: bool) -> u8 {
+    use crate::history::{self, diff::DiffFormat};
+    let (base, cur) = match (history::load_for_diff(a), history::load_for_diff(b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e:#}");
+            return EXIT_NO_REPORT;
+        }
+    };
+    let c = history::compare(&base, &cur, &a.display().to_string());
+    let format = if markdown {
+        DiffFormat::Markdown
+    } else {
+        DiffFormat::Text
+    };
+    print!(
+        "{}",
+        history::diff::render(&c, &b.display().to_string(), format)
+    );
     EXIT_OK
 }
 

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod commands;
 pub mod discover;
 pub mod error;
+pub mod history;
 pub mod inspect;
 pub mod model;
 pub mod parse;

@@ -13,6 +13,24 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Report(args) => commands::report(args),
         Command::Inspect { root, json } => commands::inspect(&root, json),
+        Command::Index {
+            archive,
+            out,
+            title,
+            configs,
+            quiet,
+        } => commands::index(
+            mlperf_health::history::IndexOptions {
+                archive,
+                out,
+                title,
+                configs,
+            },
+            quiet,
+        ),
+        Command::Diff { a, b, format } => {
+            commands::diff(&a, &b, format == mlperf_health::cli::DiffFormatArg::Md)
+        }
         Command::Rules { configs } => commands::rules(&configs),
         Command::Explain { rule, configs } => commands::explain(&rule, &configs),
         Command::Schema => commands::schema(),

@@ -48,6 +48,8 @@ pub struct ReportOptions {
     /// Append a compact Markdown summary to this file (the resolved
     /// `$GITHUB_STEP_SUMMARY` of `--github-summary`).
     pub github_summary: Option<PathBuf>,
+    /// Earlier `report.json` or artifacts directory to compare against.
+    pub baseline: Option<PathBuf>,
 }
 
 /// What a `report` run did.
@@ -423,6 +425,9 @@ pub fn build_report_with_progress(
         .clone()
         .unwrap_or_else(|| "MLPerf campaign health report".to_string());
     report.generated_at = opts.generated_at.clone();
+    if let Some(path) = &opts.baseline {
+        report.baseline = Some(crate::history::baseline_comparison(&report, path, opts)?);
+    }
     Ok(report)
 }
 

@@ -51,6 +51,9 @@ struct RuleFile {
     rule: Vec<RuleDef>,
     #[serde(default)]
     impact: BTreeMap<String, String>,
+    /// `[[target]]` entries belong to `index` (src/history/targets.rs).
+    #[serde(default, rename = "target")]
+    _targets: Vec<toml::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

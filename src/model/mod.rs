@@ -6,12 +6,14 @@
 //! - [`loadgen_extra`], [`gpu_probes`], [`platform`], [`software`]: what the
 //!   parsers of the other artifact families produce.
 //! - [`campaign`]: the parsed files assembled into nodes, runs and steps.
+//! - [`baseline`]: the optional comparison with an earlier report.
 //! - [`report`]: the analysed result; its JSON form is the `report.json`
 //!   contract.
 //!
 //! Nothing here does I/O, and nothing here depends on another stage.
 
 pub mod artifacts;
+pub mod baseline;
 pub mod campaign;
 pub mod gpu_probes;
 pub mod loadgen_extra;
@@ -21,6 +23,7 @@ pub mod software;
 pub mod source;
 
 pub use artifacts::*;
+pub use baseline::*;
 pub use campaign::*;
 pub use gpu_probes::*;
 pub use loadgen_extra::*;

@@ -15,6 +15,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::artifacts::{Outcome, Scenario};
+use super::baseline::BaselineComparison;
 use super::gpu_probes::GpuProbesReport;
 use super::loadgen_extra::LoadGenExtraReport;
 use super::platform::PlatformReport;
@@ -67,6 +68,10 @@ pub struct Report {
     pub platform: PlatformReport,
     /// Software-stack dumps per node.
     pub software_inventory: SoftwareReport,
+    /// Comparison with an earlier report (`report --baseline`); absent
+    /// without one, so reports without a baseline are unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineComparison>,
 }
 
 /// Tool identity.

@@ -29,5 +29,6 @@ pub fn render_html(tera: &Tera, report: &Report, charts: &[Chart]) -> Result<Vec
         .map(|c| (c.name, inline_svg(&c.svg)))
         .collect();
     context.insert("svg", &svg);
+    crate::history::view::insert(&mut context, report, false);
     Ok(templates::render(tera, "report.html", &context)?.into_bytes())
 }

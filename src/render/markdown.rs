@@ -14,10 +14,11 @@ use super::view::{ReportView, Target};
 /// Render the Markdown report.
 pub fn render_markdown(tera: &Tera, report: &Report) -> Result<Vec<u8>, FatalError> {
     let view = ReportView::new(report, Target::Markdown);
-    let context = Context::from_serialize(&view).map_err(|e| FatalError::Template {
+    let mut context = Context::from_serialize(&view).map_err(|e| FatalError::Template {
         name: "report.md".to_string(),
         message: e.to_string(),
     })?;
+    crate::history::view::insert(&mut context, report, true);
     let text = templates::render(tera, "report.md", &context)?;
     Ok(tidy(&text).into_bytes())
 }

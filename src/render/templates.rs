@@ -22,6 +22,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         )),
     ),
     (
+        "index.html",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/index.html")),
+    ),
+    (
+        "node.html",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/node.html")),
+    ),
+    (
         "report.md",
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/report.md")),
     ),

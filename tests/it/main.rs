@@ -2,6 +2,7 @@
 
 mod cli;
 mod golden;
+mod history;
 mod inspect;
 mod junit;
 mod parse_loadgen;

@@ -157,6 +157,7 @@ pub fn sample_report() -> Report {
         gpu_probes: Default::default(),
         platform: Default::default(),
         software_inventory: Default::default(),
+        baseline: None,
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
@@ -448,6 +449,7 @@ pub fn empty_report() -> Report {
         gpu_probes: Default::default(),
         platform: Default::default(),
         software_inventory: Default::default(),
+        baseline: None,
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
