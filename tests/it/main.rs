@@ -3,6 +3,7 @@
 mod cli;
 mod golden;
 mod parse_loadgen;
+mod parse_platform;
 mod parse_probes;
 mod render;
 mod rules_corpus;
