@@ -604,6 +604,11 @@ fn category_rows(c: &Campaign, findings: &[Finding], rules: &RuleSet) -> Vec<Cat
     let has_probes = c.nodes.values().any(|d| !d.nvidia_smi.is_empty());
     let has_runs = !c.runs.is_empty();
     let has_comparable = c.runs.len() >= 2;
+    let has_kernel_logs = c.nodes.values().any(|d| !d.kernel_logs.is_empty());
+    let has_kubectl = !c.kube_nodes.is_empty()
+        || c.harness
+            .iter()
+            .any(|(_, h)| h.harness == signals::platform::KUBERNETES);
     CATEGORIES
         .iter()
         .map(|(id, name)| {
@@ -613,7 +618,8 @@ fn category_rows(c: &Campaign, findings: &[Finding], rules: &RuleSet) -> Vec<Cat
             let checked = match *id {
                 "gpu_hardware" | "thermal_power" => has_probes,
                 "gpu_driver" => has_probes || has_logs,
-                "kernel_os" | "kubernetes" => false,
+                "kernel_os" => has_kernel_logs,
+                "kubernetes" => has_kubectl,
                 "software_drift" => signals::software::comparable(c),
                 "benchmark_invalid" => has_runs,
                 "performance_variance" => has_comparable,
