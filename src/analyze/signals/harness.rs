@@ -22,6 +22,7 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, _s: &Settings) {
         };
         let timeout_explained = explained_as("timeout");
         let connectivity_explained = explained_as("connectivity");
+        let oom_explained = explained_as("host_oom");
         match st.outcome {
             Outcome::TimedOut if !timeout_explained => {
                 cl.signal("step_timed_out", node, step, st.evidence.clone())
@@ -31,7 +32,7 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, _s: &Settings) {
             }
             _ => {}
         }
-        if st.exit_code == Some(137) {
+        if st.exit_code == Some(137) && !oom_explained {
             cl.signal("exit_137", node, step, st.evidence.clone());
         }
     }

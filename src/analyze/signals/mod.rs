@@ -15,13 +15,15 @@ use crate::analyze::Settings;
 use crate::analyze::classify::Classifier;
 use crate::model::Campaign;
 
-/// Raise every family's signals, in a fixed order.
+/// Raise every family's signals, in a fixed order. Harness signals come
+/// last: they stand in for failures nothing else explained, so they must see
+/// what the other families (an OOMKilled pod, say) already raised.
 pub fn raise_all(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
-    harness::raise(c, cl, s);
     loadgen::raise(c, cl, s);
     nvidia_smi::raise(c, cl, s);
     loadgen_extra::raise(c, cl, s);
     gpu_probes::raise(c, cl, s);
     platform::raise(c, cl, s);
     software::raise(c, cl, s);
+    harness::raise(c, cl, s);
 }
