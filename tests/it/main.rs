@@ -3,6 +3,7 @@
 mod cli;
 mod golden;
 mod parse_loadgen;
+mod parse_loadgen_extra;
 mod parse_probes;
 mod render;
 mod rules_corpus;
