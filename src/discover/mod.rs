@@ -18,7 +18,8 @@ use walkdir::WalkDir;
 
 use crate::model::ArtifactKind;
 use crate::parse::{
-    ansible, dcgm, kernel_log, kubectl, nvidia_smi_csv, nvidia_smi_text, nvidia_smi_xml, software,
+    ansible, dcgm, kernel_log, kubectl, loadgen_accuracy, loadgen_trace, nvidia_smi_csv,
+    nvidia_smi_text, nvidia_smi_xml, software,
 };
 
 /// Bytes read from the head of a file to sniff its kind.
@@ -223,6 +224,10 @@ pub fn sniff_bytes(name: &str, head: &[u8]) -> ArtifactKind {
         ArtifactKind::DcgmDiag
     } else if kubectl::sniff(head) {
         ArtifactKind::Kubectl
+    } else if loadgen_trace::sniff(head) {
+        ArtifactKind::LoadgenTrace
+    } else if loadgen_accuracy::sniff(head) {
+        ArtifactKind::LoadgenAccuracy
     } else if memchr::memmem::find(head, b":::MLLOG").is_some() {
         ArtifactKind::LoadgenDetail
     } else if memchr::memmem::find(head, b"MLPerf Results Summary").is_some() {

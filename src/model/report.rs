@@ -70,7 +70,7 @@ pub struct Report {
     pub software_inventory: SoftwareReport,
     /// Comparison with an earlier report (`report --baseline`); absent
     /// without one, so reports without a baseline are unchanged.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineComparison>,
 }
 

@@ -6,6 +6,7 @@ mod history;
 mod inspect;
 mod junit;
 mod parse_loadgen;
+mod parse_loadgen_extra;
 mod parse_platform;
 mod parse_probes;
 mod parse_software;

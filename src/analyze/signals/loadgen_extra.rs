@@ -1,16 +1,223 @@
-//! Signals and report section for LoadGen traces, accuracy logs, accuracy results, settings files and submission metadata.
+//! Signals and report section for LoadGen traces, accuracy logs, accuracy
+//! results, settings files and submission metadata.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analyze::Settings;
 use crate::analyze::classify::Classifier;
 use crate::model::*;
+use crate::parse::submission;
 
 /// Raise this family's signals.
-pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
-    let _ = (c, cl, s);
+pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, _s: &Settings) {
+    for run in &c.runs {
+        let (Some(check), Some((path, _))) = (accuracy_count(run), &run.accuracy) else {
+            continue;
+        };
+        if check.matches {
+            continue;
+        }
+        let relation = if check.exact {
+            "the detail log says"
+        } else {
+            "the detail log says at least"
+        };
+        let text = format!(
+            "{} entries in the accuracy log, but {relation} {} samples were issued ({})",
+            check.entries, check.expected, check.source
+        );
+        cl.signal(
+            "accuracy_log_mismatch",
+            run.node.as_deref(),
+            run.step.as_deref(),
+            Evidence::new(path.clone(), None, &text),
+        );
+    }
+}
+
+/// For an accuracy-mode run with a complete (not truncated) accuracy log:
+/// its entry count against the samples the detail log says were issued.
+///
+/// The issued count is `effective_accuracy_sample_count` where LoadGen
+/// logs it (6.0 and later). Older logs only record the first loadable
+/// set's `generated_query_count × generated_samples_per_query` (the detail
+/// parser keeps a key's first value, and accuracy mode logs one set per
+/// `performance_sample_count` samples), which is a lower bound.
+pub fn accuracy_count(run: &LoadGenRun) -> Option<AccuracyCountCheck> {
+    let (_, log) = run.accuracy.as_ref()?;
+    let (_, detail) = run.detail.as_ref()?;
+    let accuracy_mode = detail.mode.as_deref() == Some("AccuracyOnly")
+        || run
+            .summary
+            .as_ref()
+            .is_some_and(|(_, s)| s.mode.as_deref() == Some("AccuracyOnly"));
+    if !accuracy_mode || log.truncated {
+        return None;
+    }
+    let num = |m: &BTreeMap<String, String>, k: &str| m.get(k).and_then(|v| v.parse::<u64>().ok());
+    let (expected, source, exact) =
+        match num(&detail.effective_settings, "accuracy_sample_count").filter(|n| *n > 0) {
+            Some(n) => (n, "effective_accuracy_sample_count".to_string(), true),
+            None => {
+                let q = num(&detail.results, "generated_query_count")?;
+                let s = num(&detail.results, "generated_samples_per_query")?;
+                (
+                    q.checked_mul(s)?,
+                    "generated_query_count × generated_samples_per_query of the first \
+                     loadable set (a lower bound)"
+                        .to_string(),
+                    false,
+                )
+            }
+        };
+    let matches = if exact {
+        log.entries == expected
+    } else {
+        log.entries >= expected
+    };
+    let coverage = match (exact, log.distinct_qsl_idx) {
+        (true, Some(d)) if expected > 0 => Some((d as f64 / expected as f64 * 1e4).round() / 1e4),
+        _ => None,
+    };
+    Some(AccuracyCountCheck {
+        expected,
+        source,
+        exact,
+        entries: log.entries,
+        coverage,
+        matches,
+    })
 }
 
 /// This family's report section.
 pub fn report(c: &Campaign) -> LoadGenExtraReport {
-    let _ = c;
-    LoadGenExtraReport::default()
+    let systems: Vec<SystemEntry> = {
+        let mut v: Vec<SystemEntry> = c
+            .submission_meta
+            .iter()
+            .filter_map(|(path, m)| {
+                let description = m.system.clone()?;
+                let name = path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(path)
+                    .trim_end_matches(".json")
+                    .to_string();
+                Some(SystemEntry {
+                    name,
+                    path: path.clone(),
+                    description,
+                })
+            })
+            .collect();
+        v.sort_by(|a, b| (&a.name, &a.path).cmp(&(&b.name, &b.path)));
+        v
+    };
+    let system_file = |name: &str| {
+        systems
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.path.clone())
+    };
+    let mut runs: Vec<RunExtra> = c
+        .runs
+        .iter()
+        .filter_map(|run| {
+            let trace = run
+                .trace
+                .as_ref()
+                .filter(|(_, t)| t.events > 0 || t.layout.is_some())
+                .map(|(path, t)| Located {
+                    path: path.clone(),
+                    value: t.clone(),
+                });
+            let accuracy_count = accuracy_count(run);
+            let accuracy_log = run
+                .accuracy
+                .as_ref()
+                .filter(|(_, a)| {
+                    a.entries > 0
+                        || a.truncated
+                        || a.malformed_lines > 0
+                        || accuracy_count.is_some()
+                })
+                .map(|(path, a)| Located {
+                    path: path.clone(),
+                    value: a.clone(),
+                });
+            let accuracy_result = run.accuracy_result.as_ref().map(|(path, r)| Located {
+                path: path.clone(),
+                value: r.clone(),
+            });
+            let submission = run.submission.clone();
+            if trace.is_none()
+                && accuracy_log.is_none()
+                && accuracy_result.is_none()
+                && submission.is_none()
+            {
+                return None;
+            }
+            Some(RunExtra {
+                run: run.id.clone(),
+                node: run.node.clone(),
+                system_file: submission
+                    .as_ref()
+                    .and_then(|s| s.system.as_deref())
+                    .and_then(system_file),
+                submission,
+                trace,
+                accuracy_log,
+                accuracy_count,
+                accuracy_result,
+            })
+        })
+        .collect();
+    runs.sort_by(|a, b| a.run.cmp(&b.run));
+    let mut measurements: Vec<MeasurementsEntry> = c
+        .submission_meta
+        .iter()
+        .filter_map(|(path, m)| {
+            Some(MeasurementsEntry {
+                path: path.clone(),
+                scope: submission::scope(parent(path)),
+                measurements: m.measurements.clone()?,
+            })
+        })
+        .collect();
+    measurements.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut configs: Vec<ConfigSummary> = c
+        .loadgen_configs
+        .iter()
+        .map(|(path, cfg)| {
+            let models: BTreeSet<&str> = cfg.entries.iter().map(|e| e.model.as_str()).collect();
+            let is_user = path.rsplit('/').next() == Some("user.conf");
+            ConfigSummary {
+                path: path.clone(),
+                scope: submission::scope(parent(path)),
+                entries: cfg.total_entries,
+                models: models.into_iter().map(str::to_string).collect(),
+                malformed_lines: cfg.malformed_lines,
+                overrides: if is_user {
+                    cfg.entries
+                        .iter()
+                        .take(CONFIG_ENTRIES_REPORTED)
+                        .cloned()
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            }
+        })
+        .collect();
+    configs.sort_by(|a, b| a.path.cmp(&b.path));
+    LoadGenExtraReport {
+        runs,
+        systems,
+        measurements,
+        configs,
+    }
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
 }
