@@ -2,6 +2,7 @@
 
 mod cli;
 mod golden;
+mod parse_gpu_probes;
 mod parse_loadgen;
 mod parse_probes;
 mod render;
