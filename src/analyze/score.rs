@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use crate::model::*;
 
 use super::Settings;
+use super::signals::gpu_probes;
 
 /// Inputs to scoring that come from other parts of the analysis.
 pub struct ScoreInputs<'a> {
@@ -174,7 +175,7 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
     let probed: Vec<(&String, &NodeData)> = c
         .nodes
         .iter()
-        .filter(|(_, d)| !d.nvidia_smi.is_empty())
+        .filter(|(_, d)| !d.nvidia_smi.is_empty() || gpu_probes::has_gpu_probe(d))
         .collect();
     let gpus: Vec<(&String, &GpuProbe)> = probed
         .iter()
@@ -184,6 +185,7 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
                 .flat_map(move |(_, dump)| dump.gpus.iter().map(move |g| (*n, g)))
         })
         .collect();
+    let other_probes = c.nodes.values().any(gpu_probes::has_gpu_probe);
     let mut checks = Vec::new();
     let reason = if probed.is_empty() {
         Some("no nvidia-smi probe was found for any node".to_string())
@@ -255,6 +257,17 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
             format!("{n} GPU(s) with a thermal/hardware slowdown reason active"),
             e,
         ));
+        // Runs only when there is something for it to read.
+        if other_probes {
+            let (ded, detail, e) = gpu_probes::hardware_check(c, s);
+            checks.push(check(
+                "hardware.gpu_probes",
+                "No GPU fault in nvidia-smi CSV/text probes or DCGM diagnostics",
+                ded,
+                detail,
+                e,
+            ));
+        }
         // Probe-value signals have their own checks above; count only what
         // logs reported, so one fault is not deducted twice.
         let from_logs: Vec<Finding> = inp
@@ -283,7 +296,11 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
         (
             probed_nodes,
             inp.nodes.len(),
-            "nodes with an nvidia-smi probe".into(),
+            if other_probes {
+                "nodes with a GPU probe (nvidia-smi XML/CSV/text or DCGM)".into()
+            } else {
+                "nodes with an nvidia-smi probe".into()
+            },
         ),
         reason,
         checks,
@@ -300,6 +317,11 @@ fn is_probe_signal(rule: &str) -> bool {
             | "gpu.temperature_slowdown"
             | "gpu.throttle_active"
             | "gpu.power_capped"
+            | "gpu.dcgm_test_failed_isolate"
+            | "gpu.dcgm_test_failed"
+            | "gpu.dcgm_test_warning"
+            | "gpu.retired_pages_exhausted"
+            | "gpu.telemetry_hot"
     )
 }
 

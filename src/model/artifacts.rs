@@ -335,7 +335,7 @@ pub struct StepLog {
 }
 
 /// One GPU from `nvidia-smi -q -x`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 pub struct GpuProbe {
     /// Order in the dump (0-based), which is nvidia-smi's own `-i` index.
     pub index: u32,

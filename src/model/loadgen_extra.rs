@@ -52,7 +52,7 @@ pub struct HistogramBucket {
 /// origin (LoadGen's test start, `ts` 0). The bin width doubles as the run
 /// grows, so there are never more than [`TIMELINE_BINS`] bins.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Timeline {
+pub struct TraceTimeline {
     /// Width of one bin, microseconds.
     pub bin_us: u64,
     /// Samples issued per bin (from completed samples' issue times).
@@ -61,7 +61,7 @@ pub struct Timeline {
     pub completed: Vec<u64>,
 }
 
-/// Most bins in a [`Timeline`].
+/// Most bins in a [`TraceTimeline`].
 pub const TIMELINE_BINS: usize = 100;
 
 /// `mlperf_log_trace.json`, streamed into fixed-size aggregates.
@@ -85,7 +85,7 @@ pub struct LoadGenTrace {
     /// Which events `ttft` came from (`Token` or `Token_Latency`).
     pub ttft_source: Option<String>,
     /// Issued/completed samples over time.
-    pub timeline: Option<Timeline>,
+    pub timeline: Option<TraceTimeline>,
     /// Time of the last sample completion, seconds from the trace origin.
     pub last_completion_s: Option<f64>,
     /// Events skipped because of LoadGen's doubled-quote defect

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use super::Parsed;
 use crate::model::{
     CHART_BUCKETS_MAX, Distribution, HistogramBucket, LoadGenTrace, ParseWarning, TIMELINE_BINS,
-    Timeline, cap_text,
+    TraceTimeline, cap_text,
 };
 
 /// Longest event kept, in bytes. LoadGen events are under 300 bytes; longer
@@ -600,7 +600,7 @@ impl TimeBins {
         self.width_us = self.width_us.saturating_mul(2);
     }
 
-    fn output(&self) -> Option<Timeline> {
+    fn output(&self) -> Option<TraceTimeline> {
         if !self.any {
             return None;
         }
@@ -608,7 +608,7 @@ impl TimeBins {
             .rev()
             .find(|&i| self.issued[i] > 0 || self.completed[i] > 0)
             .map_or(0, |i| i + 1);
-        Some(Timeline {
+        Some(TraceTimeline {
             bin_us: self.width_us,
             issued: self.issued[..used].to_vec(),
             completed: self.completed[..used].to_vec(),

@@ -5,6 +5,7 @@ mod golden;
 mod history;
 mod inspect;
 mod junit;
+mod parse_gpu_probes;
 mod parse_loadgen;
 mod parse_loadgen_extra;
 mod parse_platform;
