@@ -323,9 +323,7 @@ fn findings(events: &[EventGroup], rules: &RuleSet) -> Vec<Finding> {
 fn known_nodes(c: &Campaign) -> BTreeSet<String> {
     c.nodes
         .iter()
-        .filter(|(n, d)| {
-            !n.starts_with('(') && (d.has_folder || d.in_harness || !d.nvidia_smi.is_empty())
-        })
+        .filter(|(n, d)| !n.starts_with('(') && (d.has_folder || d.in_harness || d.has_gpu_probe()))
         .map(|(n, _)| n.clone())
         .collect()
 }
@@ -348,7 +346,7 @@ fn node_reports(c: &Campaign, findings: &[Finding], known: &BTreeSet<String>) ->
                 .filter(|f| f.nodes.contains(name))
                 .map(|f| f.severity)
                 .max();
-            let has_data = !data.nvidia_smi.is_empty() || ok > 0;
+            let has_data = data.has_gpu_probe() || ok > 0;
             let verdict = match worst {
                 Some(Severity::Critical | Severity::High) => "unhealthy",
                 Some(Severity::Medium) => "degraded",
@@ -601,7 +599,7 @@ fn step_reports(c: &Campaign, findings: &[Finding]) -> Vec<StepReport> {
 /// `not_assessed`.
 fn category_rows(c: &Campaign, findings: &[Finding], rules: &RuleSet) -> Vec<CategoryRow> {
     let has_logs = !c.step_logs.is_empty() || c.steps().next().is_some();
-    let has_probes = c.nodes.values().any(|d| !d.nvidia_smi.is_empty());
+    let has_probes = c.nodes.values().any(NodeData::has_gpu_probe);
     let has_runs = !c.runs.is_empty();
     let has_comparable = c.runs.len() >= 2;
     let has_kernel_logs = c.nodes.values().any(|d| !d.kernel_logs.is_empty());

@@ -172,11 +172,8 @@ fn network(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
 
 fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
     let c = inp.campaign;
-    let probed: Vec<(&String, &NodeData)> = c
-        .nodes
-        .iter()
-        .filter(|(_, d)| !d.nvidia_smi.is_empty() || gpu_probes::has_gpu_probe(d))
-        .collect();
+    let probed: Vec<(&String, &NodeData)> =
+        c.nodes.iter().filter(|(_, d)| d.has_gpu_probe()).collect();
     let gpus: Vec<(&String, &GpuProbe)> = probed
         .iter()
         .flat_map(|(n, d)| {

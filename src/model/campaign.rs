@@ -149,6 +149,17 @@ pub struct NodeData {
     pub has_folder: bool,
 }
 
+impl NodeData {
+    /// True when any GPU probe (nvidia-smi XML, CSV or text, DCGM) was read
+    /// for this node: what hardware health, coverage and verdicts need.
+    pub fn has_gpu_probe(&self) -> bool {
+        !self.nvidia_smi.is_empty()
+            || !self.gpu_csv.is_empty()
+            || !self.nvidia_smi_text.is_empty()
+            || !self.dcgm.is_empty()
+    }
+}
+
 /// A step log file found for (node, step).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepLogFile {

@@ -492,8 +492,8 @@ fn g_label(g: &GpuSeries) -> String {
     }
 }
 
-/// True when a node has a GPU probe of this family (so the hardware
-/// component can count it as probed).
+/// True when a node has a probe of this family (CSV, text or DCGM), beyond
+/// the XML dumps the other hardware checks already read.
 pub fn has_gpu_probe(d: &NodeData) -> bool {
     !d.gpu_csv.is_empty() || !d.nvidia_smi_text.is_empty() || !d.dcgm.is_empty()
 }
