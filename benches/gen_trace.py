@@ -22,21 +22,11 @@ DETAIL_KEYS = ["loadgen_version", "test_datetime", "effective_scenario", "result
                "result_50.00_percentile_latency_ns", "num_errors"]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("size_mb", type=float)
-    ap.add_argument("--out")
-    ap.add_argument("--scenario", choices=["server-token", "offline"], default="server-token")
-    a = ap.parse_args()
-    out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "out",
-                                f"trace-{a.size_mb:g}MB")
-    run = os.path.join(out, "run")
-    os.makedirs(run, exist_ok=True)
-    path = os.path.join(run, "mlperf_log_trace.json")
-    target = int(a.size_mb * 1024 * 1024)
-    rng = random.Random(1234)
+def write_trace(path, target, scenario="server-token", seed=1234):
+    """Write a trace of about `target` bytes to `path`; return (bytes, samples)."""
+    rng = random.Random(seed)
     pid, main_tid, io_tid = 4242, 4242, 4250
-    server = a.scenario == "server-token"
+    server = scenario == "server-token"
     written = 0
     i = 0
     t = 20.0  # µs since the trace origin
@@ -72,6 +62,21 @@ def main():
         for k in DETAIL_KEYS:
             w(f'{{"name":"LogDetail","ph":"X","pid":{pid},"tid":{io_tid},"ts":{t:.3f},"dur":0.561,"args":{{"key":""{k}""}}}},\n')
         w('{"name":"LastTrace"}\n],\n"displayTimeUnit":"ns",\n"otherData":{\n"ts":1795720499231811.750,\n"version":"MLPerf LoadGen v1.0"\n}\n}\n')
+    return written, i
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("size_mb", type=float)
+    ap.add_argument("--out")
+    ap.add_argument("--scenario", choices=["server-token", "offline"], default="server-token")
+    a = ap.parse_args()
+    out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "out",
+                                f"trace-{a.size_mb:g}MB")
+    run = os.path.join(out, "run")
+    os.makedirs(run, exist_ok=True)
+    path = os.path.join(run, "mlperf_log_trace.json")
+    written, i = write_trace(path, int(a.size_mb * 1024 * 1024), a.scenario)
     print(f"{path}: {written / 1048576:.1f} MiB, {i} samples")
 
 

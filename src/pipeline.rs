@@ -5,16 +5,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufReader, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use crate::analyze::classify::Classifier;
 use crate::analyze::rules::{DEFAULT_RULES, RuleSet};
 use crate::analyze::{self, Settings};
 use crate::discover::{self, Artifact, Discovery};
 use crate::model::*;
-use crate::parse::{self, LineSink};
+use crate::parse::{self, LineOrigin, LineSink};
 use crate::render::{self, Format};
 
 /// Read buffer per file: large enough that the bounded line reader rarely
@@ -106,11 +109,52 @@ pub fn collect(root: &Path, exclude: Option<&Path>, sink: &mut dyn LineSink) -> 
 }
 
 /// [`collect`], telling `progress` about each artifact before it is read.
+///
+/// Files are read in parallel (on rayon's pool; `RAYON_NUM_THREADS=1` reads
+/// them one by one) and their results applied in the order a sequential
+/// read would use, so the campaign and every line `sink` sees are the same
+/// whatever the thread count.
 pub fn collect_with_progress(
     root: &Path,
     exclude: Option<&Path>,
     sink: &mut dyn LineSink,
     progress: &mut dyn Progress,
+) -> Campaign {
+    collect_with(root, exclude, sink, progress, &Limits::DEFAULT)
+}
+
+/// How files are spread over threads (tests shrink these to exercise every
+/// path on small inputs).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Files read in parallel before their results are applied: enough to
+    /// keep every thread busy on uneven file sizes; progress moves and
+    /// recorded log text is freed once per batch.
+    batch_files: usize,
+    /// Bytes of log text one file may record on a worker thread. A file
+    /// that would record more is read again on the calling thread, straight
+    /// into the sink, so memory stays flat on huge logs.
+    record_budget: usize,
+    /// Batches smaller than this are read on the calling thread: for many
+    /// small files, recording and replaying their lines costs more than the
+    /// threads save (measured on the 1,000-run benchmark tree).
+    parallel_bytes: u64,
+}
+
+impl Limits {
+    const DEFAULT: Limits = Limits {
+        batch_files: 64,
+        record_budget: 1 << 20,
+        parallel_bytes: 8 << 20,
+    };
+}
+
+fn collect_with(
+    root: &Path,
+    exclude: Option<&Path>,
+    sink: &mut dyn LineSink,
+    progress: &mut dyn Progress,
+    limits: &Limits,
 ) -> Campaign {
     let found = discover::discover(root, exclude);
     let mut campaign = Campaign {
@@ -134,20 +178,171 @@ pub fn collect_with_progress(
         .collect();
     let mut runs: BTreeMap<String, LoadGenRun> = BTreeMap::new();
     let mut entries: BTreeMap<String, FileEntry> = BTreeMap::new();
-    for art in order {
-        progress.artifact(&found, art);
-        let mut entry = FileEntry {
-            path: art.rel.clone(),
-            bytes: art.bytes,
-            kind: art.kind,
-            node: art.node.clone(),
-            run: None,
-            step: art.step.clone(),
-            warnings: 0,
+    // Files of the later ranks are attributed to the hosts the harness
+    // records name, so they are read only once those records are applied.
+    let split = order.partition_point(|a| parse_rank(a.kind) < 2);
+    let (harness_side, rest) = order.split_at(split);
+    for wave in [harness_side, rest] {
+        let ctx = ReadContext {
+            logged: &logged,
+            hosts: campaign
+                .nodes
+                .iter()
+                .filter(|(_, d)| d.in_harness)
+                .map(|(n, _)| {
+                    let data = NodeData {
+                        in_harness: true,
+                        ..NodeData::default()
+                    };
+                    (n.clone(), data)
+                })
+                .collect(),
         };
-        if art.kind == ArtifactKind::Unrecognized {
-            entries.insert(art.rel.clone(), entry);
+        read_in_order(wave, &ctx, sink, limits, |art, shard| {
+            progress.artifact(&found, art);
+            merge_shard(shard, &mut campaign, &mut runs, &mut entries);
+        });
+    }
+    for art in &found.artifacts {
+        if let Some(n) = &art.node {
+            campaign.nodes.entry(n.clone()).or_default().has_folder = true;
+        }
+    }
+    let steps: BTreeSet<(String, String)> = campaign
+        .steps()
+        .map(|s| (s.node.clone(), s.name.clone()))
+        .collect();
+    for (_, mut run) in runs {
+        run.step = link_step(&run, &steps);
+        run.submission = parse::submission::path_info(&run.id);
+        campaign.runs.push(run);
+    }
+    campaign.files = entries.into_values().collect();
+    campaign.warnings.sort();
+    campaign.unreadable.sort();
+    campaign
+}
+
+/// What reading one file may depend on: the same for every file of a wave.
+struct ReadContext<'a> {
+    /// (node, step) pairs whose step logs are on disk.
+    logged: &'a BTreeSet<(String, String)>,
+    /// Hosts named by the harness records read so far, as `in_harness`
+    /// nodes: the seed of every shard's node map.
+    hosts: BTreeMap<String, NodeData>,
+}
+
+/// What reading one file produced, before it is merged into the campaign:
+/// a campaign holding only this file's contributions (plus the harness
+/// hosts it was seeded with), its runs, and its file entry.
+struct Shard {
+    campaign: Campaign,
+    runs: BTreeMap<String, LoadGenRun>,
+    entry: FileEntry,
+}
+
+/// Read `arts` and hand each result to `apply` in the order given. With one
+/// thread (or one file) this is a plain loop into `sink`; otherwise batches
+/// are read on rayon's pool, each file's log text recorded and replayed into
+/// `sink` just before its result is applied.
+fn read_in_order(
+    arts: &[&Artifact],
+    ctx: &ReadContext<'_>,
+    sink: &mut dyn LineSink,
+    limits: &Limits,
+    mut apply: impl FnMut(&Artifact, Shard),
+) {
+    if rayon::current_num_threads() <= 1 || arts.len() <= 1 {
+        for art in arts {
+            let shard = read_artifact(art, ctx, sink);
+            apply(art, shard);
+        }
+        return;
+    }
+    for batch in arts.chunks(limits.batch_files.max(1)) {
+        if batch.iter().map(|a| a.bytes).sum::<u64>() < limits.parallel_bytes {
+            for art in batch {
+                let shard = read_artifact(art, ctx, sink);
+                apply(art, shard);
+            }
             continue;
+        }
+        // Largest files first, each thread taking the next file when it is
+        // free: splitting the batch in halves instead could leave both big
+        // traces to one thread.
+        let mut by_size: Vec<usize> = (0..batch.len()).collect();
+        by_size.sort_by_key(|&i| std::cmp::Reverse(batch.get(i).map_or(0, |a| a.bytes)));
+        let slots: Vec<Mutex<Option<(Shard, Recorder)>>> =
+            batch.iter().map(|_| Mutex::new(None)).collect();
+        by_size.into_iter().par_bridge().for_each(|i| {
+            let (Some(art), Some(slot)) = (batch.get(i), slots.get(i)) else {
+                return;
+            };
+            if reads_on_caller(art, limits) {
+                return;
+            }
+            let mut rec = Recorder::new(limits.record_budget);
+            let shard = read_artifact(art, ctx, &mut rec);
+            if !rec.over {
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((shard, rec));
+            }
+        });
+        // An empty slot (kept on the calling thread, or over budget) is
+        // read below, straight into the sink.
+        let done = slots
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
+        for (art, result) in batch.iter().zip(done) {
+            let shard = match result {
+                Some((shard, rec)) => {
+                    rec.replay(sink);
+                    shard
+                }
+                None => read_artifact(art, ctx, sink),
+            };
+            apply(art, shard);
+        }
+    }
+}
+
+/// Large files of kinds that send every line to the sink are read on the
+/// calling thread from the start: recording them would only overflow the
+/// budget and read them twice.
+fn reads_on_caller(art: &Artifact, limits: &Limits) -> bool {
+    let chatty = matches!(
+        art.kind,
+        ArtifactKind::StepStdout
+            | ArtifactKind::StepStderr
+            | ArtifactKind::KernelLog
+            | ArtifactKind::AnsibleJson
+            | ArtifactKind::Kubectl
+            | ArtifactKind::RunRecord
+    );
+    chatty && art.bytes > limits.record_budget as u64
+}
+
+/// Read one artifact into a [`Shard`]: the per-kind dispatch. It may depend
+/// only on the artifact, `ctx` and its own shard (never on other files of
+/// its wave), since files of a wave are read in parallel.
+fn read_artifact(art: &Artifact, ctx: &ReadContext<'_>, sink: &mut dyn LineSink) -> Shard {
+    let logged = ctx.logged;
+    let mut campaign = Campaign {
+        nodes: ctx.hosts.clone(),
+        ..Campaign::default()
+    };
+    let mut runs: BTreeMap<String, LoadGenRun> = BTreeMap::new();
+    let mut entry = FileEntry {
+        path: art.rel.clone(),
+        bytes: art.bytes,
+        kind: art.kind,
+        node: art.node.clone(),
+        run: None,
+        step: art.step.clone(),
+        warnings: 0,
+    };
+    'read: {
+        if art.kind == ArtifactKind::Unrecognized {
+            break 'read;
         }
         let file = match File::open(&art.fs_path) {
             Ok(f) => BufReader::with_capacity(READ_BUFFER, f),
@@ -161,15 +356,14 @@ pub fn collect_with_progress(
                     .unreadable
                     .push(ParseWarning::new(&art.rel, None, reason));
                 entry.kind = ArtifactKind::Unrecognized;
-                entries.insert(art.rel.clone(), entry);
-                continue;
+                break 'read;
             }
         };
         let path = art.rel.as_str();
         let node = art.node.as_deref();
         let warnings = match art.kind {
             ArtifactKind::AnsibleJson => {
-                let p = parse::ansible::parse(path, file, &logged, sink);
+                let p = parse::ansible::parse(path, file, logged, sink);
                 add_harness(&mut campaign, &art.rel, p.value);
                 p.warnings
             }
@@ -298,26 +492,214 @@ pub fn collect_with_progress(
         };
         entry.warnings = warnings.len() as u64;
         campaign.warnings.extend(warnings);
-        entries.insert(art.rel.clone(), entry);
     }
-    for art in &found.artifacts {
-        if let Some(n) = &art.node {
-            campaign.nodes.entry(n.clone()).or_default().has_folder = true;
+    Shard {
+        campaign,
+        runs,
+        entry,
+    }
+}
+
+/// Fold one file's shard into the campaign. Vectors are appended and runs
+/// filled field by field, which in read order gives exactly what reading
+/// every file into one campaign gives. The destructuring is exhaustive on
+/// purpose: a new field must be merged here, or it does not compile.
+fn merge_shard(
+    shard: Shard,
+    campaign: &mut Campaign,
+    runs: &mut BTreeMap<String, LoadGenRun>,
+    entries: &mut BTreeMap<String, FileEntry>,
+) {
+    let Shard {
+        campaign: part,
+        runs: part_runs,
+        entry,
+    } = shard;
+    let Campaign {
+        root: _,
+        files: _,
+        runs: _,
+        unreadable,
+        warnings,
+        nodes,
+        harness,
+        step_logs,
+        loadgen_configs,
+        submission_meta,
+        kube_nodes,
+    } = part;
+    campaign.unreadable.extend(unreadable);
+    campaign.warnings.extend(warnings);
+    campaign.harness.extend(harness);
+    campaign.step_logs.extend(step_logs);
+    campaign.loadgen_configs.extend(loadgen_configs);
+    campaign.submission_meta.extend(submission_meta);
+    campaign.kube_nodes.extend(kube_nodes);
+    for (name, data) in nodes {
+        merge_node(campaign.nodes.entry(name).or_default(), data);
+    }
+    for (dir, run) in part_runs {
+        match runs.entry(dir) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(run);
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => merge_run(o.get_mut(), run),
         }
     }
-    let steps: BTreeSet<(String, String)> = campaign
-        .steps()
-        .map(|s| (s.node.clone(), s.name.clone()))
-        .collect();
-    for (_, mut run) in runs {
-        run.step = link_step(&run, &steps);
-        run.submission = parse::submission::path_info(&run.id);
-        campaign.runs.push(run);
+    entries.insert(entry.path.clone(), entry);
+}
+
+fn merge_node(into: &mut NodeData, from: NodeData) {
+    let NodeData {
+        nvidia_smi,
+        gpu_csv,
+        nvidia_smi_text,
+        dcgm,
+        kernel_logs,
+        software,
+        in_harness,
+        has_folder,
+    } = from;
+    into.nvidia_smi.extend(nvidia_smi);
+    into.gpu_csv.extend(gpu_csv);
+    into.nvidia_smi_text.extend(nvidia_smi_text);
+    into.dcgm.extend(dcgm);
+    into.kernel_logs.extend(kernel_logs);
+    into.software.extend(software);
+    into.in_harness |= in_harness;
+    into.has_folder |= has_folder;
+}
+
+/// A later file of the same run folder sets the parts it read, as it would
+/// have reading into one map.
+fn merge_run(into: &mut LoadGenRun, from: LoadGenRun) {
+    let LoadGenRun {
+        id: _,
+        node: _,
+        step,
+        summary,
+        detail,
+        trace,
+        accuracy,
+        accuracy_result,
+        submission,
+    } = from;
+    fn set<T>(slot: &mut Option<T>, v: Option<T>) {
+        if v.is_some() {
+            *slot = v;
+        }
     }
-    campaign.files = entries.into_values().collect();
-    campaign.warnings.sort();
-    campaign.unreadable.sort();
-    campaign
+    set(&mut into.step, step);
+    set(&mut into.summary, summary);
+    set(&mut into.detail, detail);
+    set(&mut into.trace, trace);
+    set(&mut into.accuracy, accuracy);
+    set(&mut into.accuracy_result, accuracy_result);
+    set(&mut into.submission, submission);
+}
+
+/// Log text a file sent to its sink while read on a worker thread, kept
+/// compactly until it is replayed into the real sink in read order.
+struct Recorder {
+    budget: usize,
+    /// Every string of every line, back to back.
+    text: String,
+    lines: Vec<RecordedLine>,
+    /// The budget was exceeded: nothing is kept, the file is read again.
+    over: bool,
+}
+
+/// One [`LineSink::line`] call; spans index [`Recorder::text`].
+struct RecordedLine {
+    line: u64,
+    stream: Stream,
+    path: Range<usize>,
+    node: Option<Range<usize>>,
+    step: Option<Range<usize>>,
+    locator: Option<Range<usize>>,
+    text: Range<usize>,
+}
+
+/// Budget charged per recorded line on top of its text.
+const RECORDED_LINE_COST: usize = std::mem::size_of::<RecordedLine>();
+
+impl Recorder {
+    fn new(budget: usize) -> Self {
+        Recorder {
+            budget,
+            text: String::new(),
+            lines: Vec::new(),
+            over: false,
+        }
+    }
+
+    /// Store `s`, reusing `prev` when it holds the same text (path, node
+    /// and step rarely change from one line to the next).
+    fn store(&mut self, s: &str, prev: Option<&Range<usize>>) -> Range<usize> {
+        if let Some(p) = prev {
+            if self.text.get(p.clone()) == Some(s) {
+                return p.clone();
+            }
+        }
+        let start = self.text.len();
+        self.text.push_str(s);
+        start..self.text.len()
+    }
+
+    fn replay(&self, sink: &mut dyn LineSink) {
+        let get = |r: &Range<usize>| self.text.get(r.clone()).unwrap_or("");
+        for l in &self.lines {
+            let origin = LineOrigin {
+                path: get(&l.path),
+                line: l.line,
+                node: l.node.as_ref().map(get),
+                step: l.step.as_ref().map(get),
+                stream: l.stream,
+                locator: l.locator.as_ref().map(get),
+            };
+            sink.line(&origin, get(&l.text));
+        }
+    }
+}
+
+impl LineSink for Recorder {
+    fn line(&mut self, o: &LineOrigin<'_>, text: &str) {
+        if self.over {
+            return;
+        }
+        let cost = text.len()
+            + o.path.len()
+            + o.node.map_or(0, str::len)
+            + o.step.map_or(0, str::len)
+            + o.locator.map_or(0, str::len)
+            + RECORDED_LINE_COST;
+        if self.text.len() + self.lines.len() * RECORDED_LINE_COST + cost > self.budget {
+            self.over = true;
+            self.text = String::new();
+            self.lines = Vec::new();
+            return;
+        }
+        let last = self.lines.last();
+        let (pp, pn, ps) = (
+            last.map(|l| l.path.clone()),
+            last.and_then(|l| l.node.clone()),
+            last.and_then(|l| l.step.clone()),
+        );
+        let path = self.store(o.path, pp.as_ref());
+        let node = o.node.map(|n| self.store(n, pn.as_ref()));
+        let step = o.step.map(|s| self.store(s, ps.as_ref()));
+        let locator = o.locator.map(|l| self.store(l, None));
+        let text = self.store(text, None);
+        self.lines.push(RecordedLine {
+            line: o.line,
+            stream: o.stream,
+            path,
+            node,
+            step,
+            locator,
+            text,
+        });
+    }
 }
 
 fn parse_rank(kind: ArtifactKind) -> u8 {
@@ -592,6 +974,103 @@ pub fn epoch_to_rfc3339(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::parse::CollectSink;
+
+    /// Collect `root` on a pool of `threads` with `limits`: the campaign and
+    /// every line the sink saw, in order.
+    fn collect_on(root: &Path, threads: usize, limits: &Limits) -> (Campaign, CollectSink) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut sink = CollectSink::default();
+        let campaign =
+            pool.install(|| collect_with(root, None, &mut sink, &mut NoProgress, limits));
+        (campaign, sink)
+    }
+
+    #[test]
+    fn parallel_reading_gives_what_sequential_reading_gives() {
+        // Every fixture at once: all kinds, bad inputs, harness records that
+        // name hosts, logs that go to the sink. Small batches and a tiny
+        // recording budget exercise batch edges and re-reading on the
+        // calling thread.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let (campaign, sink) = collect_on(&root, 1, &Limits::DEFAULT);
+        let lines = sink.lines;
+        assert!(campaign.files.len() > 200 && lines.len() > 1000);
+        assert!(!campaign.harness.is_empty() && !campaign.runs.is_empty());
+        for limits in [
+            Limits::DEFAULT,
+            Limits {
+                batch_files: 3,
+                record_budget: 2000,
+                parallel_bytes: 0,
+            },
+            Limits {
+                batch_files: 1,
+                record_budget: 0,
+                parallel_bytes: 0,
+            },
+            Limits {
+                batch_files: 50,
+                record_budget: 1 << 20,
+                parallel_bytes: 0,
+            },
+        ] {
+            let (c, s) = collect_on(&root, 3, &limits);
+            assert!(c == campaign, "campaign differs with {limits:?}");
+            assert!(s.lines == lines, "sink lines differ with {limits:?}");
+        }
+    }
+
+    #[test]
+    fn recorder_replays_what_it_was_given() {
+        let mut rec = Recorder::new(1 << 20);
+        let mut direct = CollectSink::default();
+        let origins = [
+            ("a.log", 1, Some("n1"), Some("s1"), None, "first"),
+            (
+                "a.log",
+                2,
+                Some("n1"),
+                Some("s1"),
+                Some("stderr line 2"),
+                "second",
+            ),
+            ("b.json", 7, Some("n2"), None, None, ""),
+            ("b.json", 8, None, Some("s1"), None, "é ünïcode"),
+        ];
+        for (path, line, node, step, locator, text) in origins {
+            let o = LineOrigin {
+                path,
+                line,
+                node,
+                step,
+                stream: Stream::Stderr,
+                locator,
+            };
+            rec.line(&o, text);
+            direct.line(&o, text);
+        }
+        let mut replayed = CollectSink::default();
+        rec.replay(&mut replayed);
+        assert_eq!(replayed.lines, direct.lines);
+        let mut small = Recorder::new(10);
+        small.line(
+            &LineOrigin {
+                path: "a",
+                line: 1,
+                node: None,
+                step: None,
+                stream: Stream::Log,
+                locator: None,
+            },
+            "more than ten bytes",
+        );
+        assert!(small.over && small.lines.is_empty());
+    }
 
     #[test]
     fn epoch_conversion_matches_known_dates() {

@@ -91,6 +91,8 @@ pub struct Classifier<'r> {
     seq: u64,
     /// Lines seen, by stream.
     pub lines_seen: BTreeMap<Stream, u64>,
+    /// The (node, step) key of the last line that had both.
+    last_context: Option<(String, String)>,
 }
 
 impl<'r> Classifier<'r> {
@@ -103,6 +105,7 @@ impl<'r> Classifier<'r> {
             contexts: BTreeMap::new(),
             seq: 0,
             lines_seen: BTreeMap::new(),
+            last_context: None,
         }
     }
 
@@ -245,10 +248,25 @@ impl LineSink for Classifier<'_> {
             .match_line(text)
             .map(|r| (r.id.clone(), r.severity));
         if let (Some(node), Some(step)) = (o.node, o.step) {
-            let ctx = self
-                .contexts
-                .entry((node.to_string(), step.to_string()))
-                .or_default();
+            // Consecutive lines nearly always share their (node, step):
+            // reusing the last key spares two allocations per line.
+            if self
+                .last_context
+                .as_ref()
+                .is_none_or(|(n, s)| n != node || s != step)
+            {
+                self.last_context = Some((node.to_string(), step.to_string()));
+            }
+            let mut scratch = StepContext::default();
+            let ctx = match &self.last_context {
+                Some(key) => {
+                    if !self.contexts.contains_key(key) {
+                        self.contexts.insert(key.clone(), StepContext::default());
+                    }
+                    self.contexts.get_mut(key).unwrap_or(&mut scratch)
+                }
+                None => &mut scratch,
+            };
             if text.starts_with("Traceback (most recent call last)") {
                 ctx.traceback.get_or_insert_with(make_evidence);
                 ctx.in_traceback = true;

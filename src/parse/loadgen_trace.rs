@@ -23,6 +23,7 @@ use std::io::{self, BufRead};
 use serde::Deserialize;
 
 use super::Parsed;
+use super::fastjson::{Cursor, LazyNum};
 use crate::model::{
     CHART_BUCKETS_MAX, Distribution, HistogramBucket, LoadGenTrace, ParseWarning, TIMELINE_BINS,
     TraceTimeline, cap_text,
@@ -94,6 +95,99 @@ struct Args {
     issue_to_done: Option<f64>,
 }
 
+/// The fields of an event that [`TraceAggregator::apply`] uses, numbers
+/// converted only when an event needs them.
+#[derive(Default)]
+struct EventFields<'a> {
+    name: &'a str,
+    ph: &'a str,
+    ts: LazyNum<'a>,
+    issue_start_ns: LazyNum<'a>,
+    complete_ns: LazyNum<'a>,
+    issue_delay: LazyNum<'a>,
+    issue_to_done: LazyNum<'a>,
+}
+
+/// An event in the common shape (a flat object, plain strings, an `args`
+/// object of scalars), read without serde: its length in bytes, the line
+/// feeds in it, and its fields.
+/// `None` for anything else, which the byte scanner and serde then handle
+/// (see [`super::fastjson`]); serde's rules are kept: duplicate fields are
+/// left to serde (an error there), `null` numbers are absent.
+fn fast_event(b: &[u8]) -> Option<(usize, u64, EventFields<'_>)> {
+    fn once<T>(slot: &mut Option<T>, v: Option<T>) -> Option<()> {
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(v?);
+        Some(())
+    }
+    let mut c = Cursor::new(b);
+    c.eat(b'{')?;
+    let (mut name, mut ph, mut ts, mut args) = (None, None, None, None);
+    if !c.close_if(b'}') {
+        loop {
+            match c.key()? {
+                b"name" => once(&mut name, c.string())?,
+                b"ph" => once(&mut ph, c.string())?,
+                b"ts" => once(&mut ts, c.lazy_num())?,
+                b"args" => once(&mut args, fast_args(&mut c))?,
+                _ => c.skip()?,
+            }
+            if !c.comma_or_close()? {
+                break;
+            }
+        }
+    }
+    let a: [LazyNum<'_>; 4] = args.unwrap_or_default();
+    Some((
+        c.pos(),
+        c.newlines,
+        EventFields {
+            name: name.unwrap_or(""),
+            ph: ph.unwrap_or(""),
+            ts: ts.unwrap_or_default(),
+            issue_start_ns: a[0],
+            complete_ns: a[1],
+            issue_delay: a[2],
+            issue_to_done: a[3],
+        },
+    ))
+}
+
+/// The `args` object of [`fast_event`]: `issue_start_ns`, `complete_ns`,
+/// `issue_delay`, `issue_to_done`.
+fn fast_args<'a>(c: &mut Cursor<'a>) -> Option<[LazyNum<'a>; 4]> {
+    let mut out: [Option<LazyNum<'a>>; 4] = [None; 4];
+    c.eat(b'{')?;
+    if !c.close_if(b'}') {
+        loop {
+            let slot = match c.key()? {
+                b"issue_start_ns" => 0,
+                b"complete_ns" => 1,
+                b"issue_delay" => 2,
+                b"issue_to_done" => 3,
+                _ => {
+                    c.skip()?;
+                    if !c.comma_or_close()? {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let cell = out.get_mut(slot)?;
+            if cell.is_some() {
+                return None;
+            }
+            *cell = Some(c.lazy_num()?);
+            if !c.comma_or_close()? {
+                break;
+            }
+        }
+    }
+    Some(out.map(Option::unwrap_or_default))
+}
+
 /// Finds the event objects of the event array in a byte stream.
 #[derive(Default)]
 struct Scanner {
@@ -117,6 +211,9 @@ struct Scanner {
     /// Bytes outside any container that are not whitespace.
     stray: u64,
     first_stray_line: Option<u64>,
+    /// Read every event through the byte scanner and serde (tests compare
+    /// both paths).
+    slow_only: bool,
 }
 
 impl Scanner {
@@ -132,11 +229,46 @@ impl Scanner {
                 return Ok(());
             }
             let n = chunk.len();
-            for &b in chunk {
+            let mut i = 0;
+            while let Some(&b) = chunk.get(i) {
+                if b == b'{' {
+                    if let Some(len) = self.fast(chunk.get(i..).unwrap_or_default(), agg) {
+                        i += len;
+                        continue;
+                    }
+                }
                 self.byte(b, agg);
+                i += 1;
             }
             reader.consume(n);
         }
+    }
+
+    /// At a `{`: when it opens an event that lies whole in `rest` and
+    /// [`fast_event`] reads it, account for it exactly as [`Self::byte`]
+    /// would have byte by byte, and return its length. A valid event ends at
+    /// the brace that balances its `{`, which is where the byte scanner
+    /// would have ended it too.
+    fn fast(&mut self, rest: &[u8], agg: &mut TraceAggregator) -> Option<usize> {
+        if self.slow_only
+            || self.in_string
+            || self.event.is_some()
+            || self.depth >= 3
+            || self.kind_at(self.depth) != Some(b'[')
+        {
+            return None;
+        }
+        let (len, newlines, ev) = fast_event(rest)?;
+        if len > MAX_EVENT {
+            return None;
+        }
+        self.line += newlines;
+        if let Some(slot) = self.kinds.get_mut(self.depth as usize) {
+            *slot = b'{';
+        }
+        agg.events += 1;
+        agg.apply(&ev);
+        Some(len)
     }
 
     fn byte(&mut self, b: u8, agg: &mut TraceAggregator) {
@@ -248,19 +380,32 @@ impl TraceAggregator {
                 return;
             }
         };
-        let name = ev.name.as_deref().unwrap_or("");
-        self.count_name(name);
-        let ph = ev.ph.as_deref().unwrap_or("");
         let args = ev.args.unwrap_or_default();
-        match (name, ph) {
+        let fields = EventFields {
+            name: ev.name.as_deref().unwrap_or(""),
+            ph: ev.ph.as_deref().unwrap_or(""),
+            ts: LazyNum::Ready(ev.ts),
+            issue_start_ns: LazyNum::Ready(args.issue_start_ns),
+            complete_ns: LazyNum::Ready(args.complete_ns),
+            issue_delay: LazyNum::Ready(args.issue_delay),
+            issue_to_done: LazyNum::Ready(args.issue_to_done),
+        };
+        self.apply(&fields);
+    }
+
+    /// Count one well-formed event into the aggregates.
+    fn apply(&mut self, ev: &EventFields<'_>) {
+        let name = ev.name;
+        self.count_name(name);
+        match (name, ev.ph) {
             ("Sample", "b") => {
                 self.samples += 1;
-                let Some(complete) = args.complete_ns.filter(|v| v.is_finite()) else {
+                let Some(complete) = ev.complete_ns.get().filter(|v| v.is_finite()) else {
                     return;
                 };
                 self.latency.add(to_u64(complete));
-                if let Some(ts) = ev.ts.filter(|t| t.is_finite()) {
-                    let issued = ts + args.issue_start_ns.unwrap_or(0.0) / 1000.0;
+                if let Some(ts) = ev.ts.get().filter(|t| t.is_finite()) {
+                    let issued = ts + ev.issue_start_ns.get().unwrap_or(0.0) / 1000.0;
                     let done = ts + complete / 1000.0;
                     self.timeline.add(issued, Series::Issued);
                     self.timeline.add(done, Series::Completed);
@@ -270,12 +415,12 @@ impl TraceAggregator {
                 }
             }
             ("Token", "b") => {
-                if let Some(v) = args.complete_ns.filter(|v| v.is_finite()) {
+                if let Some(v) = ev.complete_ns.get().filter(|v| v.is_finite()) {
                     self.ttft_events.add(to_u64(v));
                 }
             }
             ("Token_Latency", "C") => {
-                if let (Some(d), Some(t)) = (args.issue_delay, args.issue_to_done) {
+                if let (Some(d), Some(t)) = (ev.issue_delay.get(), ev.issue_to_done.get()) {
                     if (d + t).is_finite() {
                         self.ttft_counters.add(to_u64(d + t));
                     }
@@ -688,6 +833,71 @@ mod tests {
         // Other-data objects are not events.
         assert_eq!(t.event_names.get("Sample"), Some(&400));
         assert!(!t.event_names.contains_key("version"));
+    }
+
+    /// A trace read through the fast path and through the byte scanner
+    /// and serde alone, with the buffer size given.
+    fn both_ways(text: &[u8], cap: usize) -> (Parsed<LoadGenTrace>, Parsed<LoadGenTrace>) {
+        let read = |slow_only| {
+            let mut agg = TraceAggregator::default();
+            let mut scan = Scanner {
+                slow_only,
+                ..Scanner::default()
+            };
+            scan.run(io::BufReader::with_capacity(cap, text), &mut agg)
+                .unwrap();
+            let mut warnings = Vec::new();
+            let value = agg.finish(&scan, "t.json", &mut warnings);
+            Parsed { value, warnings }
+        };
+        (read(false), read(true))
+    }
+
+    #[test]
+    fn fast_path_reads_like_serde() {
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/loadgen");
+        for dir in std::fs::read_dir(root).unwrap() {
+            if let Ok(b) = std::fs::read(dir.unwrap().path().join("mlperf_log_trace.json")) {
+                inputs.push(b);
+            }
+        }
+        assert!(inputs.len() >= 2);
+        inputs.push(synthetic(300, true).into_bytes());
+        // Hand-made: every way an event can leave the common shape.
+        let odd = [
+            r#"{"name":"Sample","ph":"b","ts":1.5,"args":{"complete_ns":1e400}},"#,
+            r#"{"name":"Sample","ph":"b","ts":1e999,"args":{"complete_ns":100}},"#,
+            r#"{"name":"Sample","ph":"b","ts":null,"args":{"complete_ns":100,"issue_start_ns":null}},"#,
+            r#"{"name":"Sample","ph":"b","ts":2,"ts":3,"args":{"complete_ns":100}},"#,
+            r#"{"name":"Sample","ph":"b","ts":2,"args":{"complete_ns":100,"complete_ns":5}},"#,
+            r#"{"name":"Sa\"mple","ph":"b","ts":2,"args":{}},"#,
+            r#"{"name":"Sample","ph":"b","ts":"2","args":{"complete_ns":100}},"#,
+            r#"{"name":null,"ph":"b","args":null},"#,
+            r#"{"name":"Token","ph":"b","ts":2,"args":{"complete_ns":-7}},"#,
+            r#"{"name":"Token_Latency","ph":"C","args":{"issue_delay":18446744073709551616,"issue_to_done":1.25}},"#,
+            r#"{"name":"x","ph":"X","args":{"nested":{"a":[1,{"b":2}]},"s":"é"}},"#,
+            r#"{},{"name":"Sample"},"#,
+            r#"{"name":"LogDetail","args":{"key":""loadgen_version""}},"#,
+            r#"{"name":"bad" "ph":"X"},"#,
+            r#"{"name":"Sample","ph":"b","ts":0.1,"args":{"complete_ns":123456789012345678}},"#,
+        ];
+        let mut t = String::from("{\"traceEvents\":[\n");
+        for line in odd {
+            t.push_str(line);
+            t.push('\n');
+        }
+        t.push_str("{\"name\":\"LastTrace\"}\n]}\n");
+        inputs.push(t.into_bytes());
+        inputs.push(b"[{\"name\":\"Sa\"mple\",\"ph\":\"b\"},\n{\"name\":\"Sample\"}\n]".to_vec());
+        let minified = synthetic(50, false).replace('\n', "");
+        inputs.push(format!("[{}", &minified[minified.find('[').unwrap() + 1..]).into_bytes());
+        for input in &inputs {
+            for cap in [64, 1000, 64 * 1024] {
+                let (fast, slow) = both_ways(input, cap);
+                assert_eq!(fast, slow, "buffer {cap}");
+            }
+        }
     }
 
     #[test]

@@ -1204,6 +1204,15 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
             names.push(s.name.as_str());
         }
     }
+    // Indexed once: looking every cell up in the whole step list was
+    // quadratic, and dominated rendering for a thousand-step campaign.
+    let mut by_cell: BTreeMap<(&str, &str), Vec<&StepReport>> = BTreeMap::new();
+    for s in &report.steps {
+        by_cell
+            .entry((s.name.as_str(), s.node.as_str()))
+            .or_default()
+            .push(s);
+    }
     let rows = names
         .iter()
         .map(|name| StepRowView {
@@ -1211,12 +1220,10 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
             cells: nodes
                 .iter()
                 .map(|node| {
-                    let hits: Vec<&StepReport> = report
-                        .steps
-                        .iter()
-                        .filter(|s| s.name == *name && s.node == *node)
-                        .collect();
-                    step_cell(&hits, esc)
+                    let hits = by_cell
+                        .get(&(*name, node.as_str()))
+                        .map_or(&[][..], Vec::as_slice);
+                    step_cell(hits, esc)
                 })
                 .collect(),
         })
