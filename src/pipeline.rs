@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::analyze;
 use crate::analyze::classify::Classifier;
 use crate::analyze::rules::{DEFAULT_RULES, RuleSet};
-use crate::analyze::{self, Settings};
 use crate::discover::{self, Artifact};
 use crate::model::*;
 use crate::parse::{self, LineSink};
@@ -369,8 +369,8 @@ pub fn build_report(opts: &ReportOptions) -> Result<Report> {
         return Err(crate::error::FatalError::BadRoot(opts.root.clone()).into());
     }
     let rules = load_rules(&opts.configs)?;
-    let settings = Settings::default();
-    let mut classifier = Classifier::new(&rules);
+    let settings = analyze::config::load_settings(&opts.configs)?;
+    let mut classifier = Classifier::new(&rules).with_window(settings.dedup_window_s);
     let campaign = collect(&opts.root, Some(&opts.out_dir), &mut classifier);
     let mut report = analyze::analyze(&campaign, classifier, &settings);
     report.title = opts

@@ -50,6 +50,10 @@ struct RuleFile {
     rule: Vec<RuleDef>,
     #[serde(default)]
     impact: BTreeMap<String, String>,
+    /// Score settings of a user config; read by `config::load_settings`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    scoring: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

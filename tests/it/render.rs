@@ -157,6 +157,10 @@ fn sample_report() -> Report {
         gpu_probes: Default::default(),
         platform: Default::default(),
         software_inventory: Default::default(),
+        causes: Vec::new(),
+        validity: Vec::new(),
+        scaling: Vec::new(),
+        consistency: Vec::new(),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
@@ -312,6 +316,8 @@ fn sample_report() -> Report {
                 remediation: "Drain node-a and run `dcgmi diag -r 3`.".to_string(),
                 status: "active".to_string(),
                 impact: "GPU results cannot be trusted".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
             Finding {
                 rule: "harness.python_traceback".to_string(),
@@ -326,6 +332,8 @@ fn sample_report() -> Report {
                 remediation: "Check the environment: see [docs](javascript:alert(1)).".to_string(),
                 status: "active".to_string(),
                 impact: "Benchmark step fails".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
             Finding {
                 rule: "loadgen.min_duration".to_string(),
@@ -340,6 +348,8 @@ fn sample_report() -> Report {
                 remediation: "Restore min_duration to 600000 ms.".to_string(),
                 status: "active".to_string(),
                 impact: "Result is INVALID".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
         ],
         categories: vec![
@@ -448,6 +458,10 @@ fn empty_report() -> Report {
         gpu_probes: Default::default(),
         platform: Default::default(),
         software_inventory: Default::default(),
+        causes: Vec::new(),
+        validity: Vec::new(),
+        scaling: Vec::new(),
+        consistency: Vec::new(),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
