@@ -1,6 +1,7 @@
 //! Integration tests: one binary (see tests/README.md).
 
 mod cli;
+mod config;
 mod error_corpus;
 mod golden;
 mod parse_loadgen;
