@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::analyze;
 use crate::analyze::classify::Classifier;
 use crate::analyze::rules::{DEFAULT_RULES, RuleSet};
-use crate::analyze::{self, Settings};
 use crate::discover::{self, Artifact, Discovery};
 use crate::model::*;
 use crate::parse::{self, LineSink};
@@ -415,8 +415,8 @@ pub fn build_report_with_progress(
         return Err(crate::error::FatalError::BadRoot(opts.root.clone()).into());
     }
     let rules = load_rules(&opts.configs)?;
-    let settings = Settings::default();
-    let mut classifier = Classifier::new(&rules);
+    let settings = analyze::config::load_settings(&opts.configs)?;
+    let mut classifier = Classifier::new(&rules).with_window(settings.dedup_window_s);
     let campaign =
         collect_with_progress(&opts.root, Some(&opts.out_dir), &mut classifier, progress);
     let mut report = analyze::analyze(&campaign, classifier, &settings);

@@ -72,6 +72,14 @@ pub struct Report {
     /// without one, so reports without a baseline are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineComparison>,
+    /// Likely root causes linked to the failures they explain.
+    pub causes: Vec<CauseLink>,
+    /// Per-run MLPerf validity, explained against the benchmark's constraints.
+    pub validity: Vec<RunValidity>,
+    /// Scaling efficiency of multi-node / multi-GPU runs against a baseline.
+    pub scaling: Vec<ScalingRow>,
+    /// Throughput and latency consistency between nodes, outlier named.
+    pub consistency: Vec<NodeConsistency>,
 }
 
 /// Tool identity.
@@ -407,6 +415,10 @@ pub struct Finding {
     pub status: String,
     /// Impact text from the category × severity table.
     pub impact: String,
+    /// Rule ids of findings that likely caused this one (see `causes`).
+    pub caused_by: Vec<String>,
+    /// True when this finding is the likely root cause of another one.
+    pub root_cause: bool,
 }
 
 /// One row of the error-classification table.
@@ -484,4 +496,119 @@ pub struct Recommendation {
     pub rules: Vec<String>,
     /// Nodes it concerns.
     pub nodes: Vec<String>,
+}
+
+/// A likely root cause and the failures it explains.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct CauseLink {
+    /// Rule id of the cause finding.
+    pub cause: String,
+    /// Rule ids of the consequence findings, sorted.
+    pub consequences: Vec<String>,
+    /// Nodes where cause and consequence meet, sorted.
+    pub nodes: Vec<String>,
+    /// Steps concerned, sorted.
+    pub steps: Vec<String>,
+    /// Why the two are linked, in plain words.
+    pub why: String,
+    /// The cause's evidence first, then the consequence's.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One requirement a run was checked against.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct RequirementCheck {
+    /// Stable id (`ttft_p99`, `tpot_p99`, `latency`, `min_duration`,
+    /// `min_queries`, `early_stopping`, `benchmark_ttft_limit`, …).
+    pub id: String,
+    /// `loadgen` (LoadGen's own verdict) or `benchmark` (the published
+    /// constraint from `constraints.toml`).
+    pub source: String,
+    /// Whether the requirement is met.
+    pub met: bool,
+    /// Measured value, in `unit`.
+    pub actual: Option<f64>,
+    /// Required value, in `unit`.
+    pub limit: Option<f64>,
+    /// Unit of `actual` and `limit` (`ms`, `queries`, `samples`).
+    pub unit: String,
+    /// Plain words, with the numbers and by how much.
+    pub text: String,
+    /// What to do when it is not met.
+    pub fix: Option<String>,
+}
+
+/// Validity of one LoadGen run, explained.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct RunValidity {
+    /// Run id.
+    pub run: String,
+    /// Benchmark, from the submission path or SUT name, when known.
+    pub benchmark: Option<String>,
+    /// Scenario used for the constraints (`Interactive` from the path).
+    pub scenario: Option<String>,
+    /// LoadGen's own verdict: `VALID`, `INVALID` or `UNKNOWN`.
+    pub loadgen_result: String,
+    /// Verdict after the benchmark's published constraints.
+    pub verdict: String,
+    /// One sentence: the verdict and every failed requirement with its fix.
+    pub summary: String,
+    /// Every requirement checked.
+    pub checks: Vec<RequirementCheck>,
+    /// Accuracy targets of the benchmark (checked when accuracy results
+    /// are read), in plain words.
+    pub accuracy_targets: Vec<String>,
+    /// Where the constraints come from.
+    pub constraint_source: Option<String>,
+}
+
+/// Combined throughput of a multi-node or multi-GPU run against a
+/// single-node / single-GPU baseline of the same benchmark and scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ScalingRow {
+    /// What is compared (benchmark and scenario).
+    pub key: String,
+    /// Metric compared (`samples/s` or `tokens/s`).
+    pub metric: String,
+    /// Baseline run id.
+    pub baseline_run: String,
+    /// Baseline throughput.
+    pub baseline: f64,
+    /// Units (nodes or GPUs) of the baseline.
+    pub baseline_units: u32,
+    /// Scaled run ids (one multi-node run, or the per-node runs combined).
+    pub runs: Vec<String>,
+    /// Combined throughput of the scaled runs.
+    pub combined: f64,
+    /// Units of the scaled configuration.
+    pub units: u32,
+    /// What a unit is (`nodes` or `GPUs`).
+    pub unit: String,
+    /// combined / (baseline × units / baseline_units), 0–1+.
+    pub efficiency: f64,
+    /// The formula with the numbers.
+    pub formula: String,
+}
+
+/// Spread of one metric across nodes, with the outlier named.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct NodeConsistency {
+    /// Group key (as in `performance.groups`).
+    pub key: String,
+    /// `samples/s`, `tokens/s` or `p99 latency ms`.
+    pub metric: String,
+    /// Node → value.
+    pub values: BTreeMap<String, f64>,
+    /// Mean over nodes.
+    pub mean: f64,
+    /// Population standard deviation.
+    pub stddev: f64,
+    /// stddev / mean.
+    pub cv: f64,
+    /// The node furthest from the mean.
+    pub outlier_node: String,
+    /// Its deviation from the mean, relative (−0.25 = 25 % below).
+    pub outlier_deviation: f64,
+    /// Plain words.
+    pub text: String,
 }

@@ -1,6 +1,8 @@
 //! Integration tests: one binary (see tests/README.md).
 
 mod cli;
+mod config;
+mod error_corpus;
 mod golden;
 mod history;
 mod inspect;
@@ -17,3 +19,4 @@ mod rules_corpus;
 mod schema;
 mod summary;
 mod util;
+mod validity;

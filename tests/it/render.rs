@@ -158,6 +158,10 @@ pub fn sample_report() -> Report {
         platform: Default::default(),
         software_inventory: Default::default(),
         baseline: None,
+        causes: Vec::new(),
+        validity: Vec::new(),
+        scaling: Vec::new(),
+        consistency: Vec::new(),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
@@ -313,6 +317,8 @@ pub fn sample_report() -> Report {
                 remediation: "Drain node-a and run `dcgmi diag -r 3`.".to_string(),
                 status: "active".to_string(),
                 impact: "GPU results cannot be trusted".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
             Finding {
                 rule: "harness.python_traceback".to_string(),
@@ -327,6 +333,8 @@ pub fn sample_report() -> Report {
                 remediation: "Check the environment: see [docs](javascript:alert(1)).".to_string(),
                 status: "active".to_string(),
                 impact: "Benchmark step fails".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
             Finding {
                 rule: "loadgen.min_duration".to_string(),
@@ -341,6 +349,8 @@ pub fn sample_report() -> Report {
                 remediation: "Restore min_duration to 600000 ms.".to_string(),
                 status: "active".to_string(),
                 impact: "Result is INVALID".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
         ],
         categories: vec![
@@ -450,6 +460,10 @@ pub fn empty_report() -> Report {
         platform: Default::default(),
         software_inventory: Default::default(),
         baseline: None,
+        causes: Vec::new(),
+        validity: Vec::new(),
+        scaling: Vec::new(),
+        consistency: Vec::new(),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
