@@ -16,4 +16,5 @@ mod robustness;
 mod rules_corpus;
 mod schema;
 mod summary;
+mod training;
 mod util;

@@ -157,6 +157,7 @@ pub fn sample_report() -> Report {
         gpu_probes: Default::default(),
         platform: Default::default(),
         software_inventory: Default::default(),
+        training: Default::default(),
         baseline: None,
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -449,6 +450,7 @@ pub fn empty_report() -> Report {
         gpu_probes: Default::default(),
         platform: Default::default(),
         software_inventory: Default::default(),
+        training: Default::default(),
         baseline: None,
         schema_version: SCHEMA_VERSION,
         tool: Tool {
