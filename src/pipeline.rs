@@ -294,6 +294,11 @@ pub fn collect_with_progress(
                 campaign.submission_meta.push((art.rel.clone(), p.value));
                 p.warnings
             }
+            ArtifactKind::TrainingLog => {
+                let p = parse::training::parse(path, file, node, sink);
+                campaign.training.push((art.rel.clone(), p.value));
+                p.warnings
+            }
             ArtifactKind::Unrecognized => Vec::new(),
         };
         entry.warnings = warnings.len() as u64;

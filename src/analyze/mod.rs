@@ -276,6 +276,7 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
         gpu_probes: signals::gpu_probes::report(campaign),
         platform: signals::platform::report(campaign),
         software_inventory: signals::software::report(campaign),
+        training: signals::training::report(campaign),
         baseline: None,
         causes,
         validity: campaign.runs.iter().filter_map(validity::explain).collect(),

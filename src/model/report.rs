@@ -21,6 +21,7 @@ use super::loadgen_extra::LoadGenExtraReport;
 use super::platform::PlatformReport;
 use super::software::SoftwareReport;
 use super::source::{Evidence, ParseWarning, Severity};
+use super::training::TrainingReport;
 
 /// Version of the `report.json` layout. Bump the major on any removal or
 /// change of meaning; additions keep it.
@@ -68,6 +69,10 @@ pub struct Report {
     pub platform: PlatformReport,
     /// Software-stack dumps per node.
     pub software_inventory: SoftwareReport,
+    /// MLPerf Training logs: time-to-train, convergence, compliance; absent
+    /// when no training log was read.
+    #[serde(default, skip_serializing_if = "TrainingReport::is_empty")]
+    pub training: TrainingReport,
     /// Comparison with an earlier report (`report --baseline`); absent
     /// without one, so reports without a baseline are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -25,6 +25,7 @@ pub mod run_record;
 pub mod software;
 pub mod step_log;
 pub mod submission;
+pub mod training;
 
 use crate::model::{ParseWarning, Stream};
 

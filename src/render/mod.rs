@@ -13,6 +13,8 @@ pub mod junit;
 pub mod markdown;
 pub mod summary;
 pub mod templates;
+pub mod training_chart;
+pub mod training_view;
 pub mod view;
 
 use crate::error::FatalError;

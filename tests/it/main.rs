@@ -18,5 +18,6 @@ mod robustness;
 mod rules_corpus;
 mod schema;
 mod summary;
+mod training;
 mod util;
 mod validity;
