@@ -189,8 +189,9 @@ pub fn performance_checks(c: &Campaign, groups: &[PerfGroup], s: &Settings) -> V
 }
 
 /// Raise the configurable signals: missing GPUs, runs below their minimum
-/// throughput, and runs that LoadGen calls VALID but that miss the
-/// benchmark's published constraints.
+/// throughput, runs that LoadGen calls VALID but that miss the benchmark's
+/// published constraints, and accuracy results below the benchmark's
+/// targets.
 pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
     for g in gpu_shortfalls(c, s) {
         cl.signal("gpu_count_below_expected", Some(&g.node), None, g.evidence);
@@ -220,6 +221,7 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
         let Some(v) = validity::explain(r) else {
             continue;
         };
+        raise_accuracy(r, &v, cl);
         if v.loadgen_result != "VALID" || v.verdict != "INVALID" {
             continue;
         }
@@ -229,6 +231,9 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
             .filter(|k| !k.met && k.source == "benchmark")
             .map(|k| k.text.as_str())
             .collect();
+        if failed.is_empty() {
+            continue;
+        }
         let path = r
             .summary
             .as_ref()
@@ -246,6 +251,37 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
         );
         cl.signal(
             "benchmark_constraint_not_met",
+            r.node.as_deref(),
+            r.step.as_deref(),
+            ev,
+        );
+    }
+}
+
+/// Raise `accuracy_target_missed` for each accuracy target a run's
+/// `accuracy.txt` misses, at the metric's line.
+fn raise_accuracy(r: &LoadGenRun, v: &RunValidity, cl: &mut Classifier<'_>) {
+    let Some((path, result)) = &r.accuracy_result else {
+        return;
+    };
+    for k in v.checks.iter().filter(|k| !k.met && k.source == "accuracy") {
+        let line = result
+            .metrics
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&k.unit))
+            .map(|(_, m)| m.line);
+        let ev = Evidence::new(
+            path.clone(),
+            line,
+            &format!(
+                "{} {}: {}",
+                v.benchmark.as_deref().unwrap_or("?"),
+                v.scenario.as_deref().unwrap_or("?"),
+                k.text
+            ),
+        );
+        cl.signal(
+            "accuracy_target_missed",
             r.node.as_deref(),
             r.step.as_deref(),
             ev,

@@ -547,15 +547,20 @@ fn run_reports(c: &Campaign) -> Vec<RunReport> {
                 },
                 exit_code: step.and_then(|s| s.exit_code),
                 duration_s: detail.and_then(|d| d.duration_s),
-                metrics: summary
-                    .map(|s| RunMetrics {
-                        samples_per_second: s.samples_per_second,
-                        tokens_per_second: s.tokens_per_second,
-                        latency_ns: lat(&s.latency_ns),
-                        ttft_ns: lat(&s.ttft_ns),
-                        tpot_ns: lat(&s.tpot_ns),
-                    })
-                    .unwrap_or_default(),
+                metrics: {
+                    let mut m = summary
+                        .map(|s| RunMetrics {
+                            samples_per_second: s.samples_per_second,
+                            tokens_per_second: s.tokens_per_second,
+                            latency_ns: lat(&s.latency_ns),
+                            ttft_ns: lat(&s.ttft_ns),
+                            tpot_ns: lat(&s.tpot_ns),
+                            ..RunMetrics::default()
+                        })
+                        .unwrap_or_default();
+                    perf::add_trace_metrics(r, &mut m);
+                    m
+                },
                 invalid_reasons: validity::invalid_reasons(r),
                 loadgen_errors: detail.map_or(0, |d| d.errors.total),
                 loadgen_warnings: detail.map_or(0, |d| d.warnings.total),

@@ -33,8 +33,19 @@ static NODES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|[-_])(\d{1,3})[-_]?nodes?(?:$|[-_])").expect("static regex")
 });
 
-/// A run's size: (units, `GPUs` or `nodes`, where it was read).
+/// A run's size: (units, `GPUs` or `nodes`, where it was read). The
+/// submission path's system folder (`8xMI300X_…`, from
+/// `LoadGenRun::submission`) decides when it names a GPU count; otherwise
+/// every path component is tried, then the node's nvidia-smi GPU count.
 pub fn units_of(run: &LoadGenRun, c: &Campaign) -> Option<(u32, &'static str, String)> {
+    if let Some(sys) = run.submission.as_ref().and_then(|p| p.system.as_deref()) {
+        if let Some(n) = SYSTEM_GPUS
+            .captures(sys)
+            .and_then(|m| m.get(1)?.as_str().parse().ok())
+        {
+            return Some((n, "GPUs", format!("submission system `{sys}`")));
+        }
+    }
     for part in run.id.split('/') {
         if let Some(n) = NODES
             .captures(part)
@@ -79,9 +90,12 @@ pub fn scaling(c: &Campaign) -> Vec<ScalingRow> {
         else {
             continue;
         };
+        // A submission folder that is not in the constraint table
+        // (`mixtral-8x7b`) still names the benchmark better than the SUT.
         let bench = validity::benchmark_of(r)
             .0
             .map(|b| b.name.clone())
+            .or_else(|| r.submission.as_ref().map(|p| p.benchmark.clone()))
             .or(s.sut_name.clone())
             .unwrap_or_default();
         let key = format!("{bench} {} ({unit}, {metric})", scenario.as_str());
@@ -296,6 +310,36 @@ mod tests {
             rows[0].formula,
             "2.05 samples/s on 2 GPUs vs 1.00 single × 2/1 = 2.00 ideal → 102.5 % (GPUs: path component `2gpu`; path component `1gpu`)"
         );
+    }
+
+    #[test]
+    fn the_submission_system_sizes_a_run() {
+        let mut one = run(
+            "x/results/1xMI300X_a/llama2-70b-99/Offline/performance/run_1",
+            "n",
+            1.0,
+        );
+        let mut eight = run(
+            "x/results/8xMI300X_a/llama2-70b-99/Offline/performance/run_1",
+            "n",
+            7.6,
+        );
+        for r in [&mut one, &mut eight] {
+            r.submission = crate::parse::submission::path_info(&r.id);
+        }
+        let c = Campaign::default();
+        assert_eq!(
+            units_of(&eight, &c),
+            Some((8, "GPUs", "submission system `8xMI300X_a`".to_string()))
+        );
+        let c = Campaign {
+            runs: vec![one, eight],
+            ..Default::default()
+        };
+        let rows = scaling(&c);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].key, "llama2-70b-99 Offline (GPUs, samples/s)");
+        assert_eq!(rows[0].efficiency, 0.95);
     }
 
     #[test]

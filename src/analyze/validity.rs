@@ -126,16 +126,10 @@ fn fmt_ms(v: f64) -> String {
     }
 }
 
-/// The benchmark a run belongs to, and whether its path says Interactive.
-/// Path components are matched exactly (longest alias first), then the SUT
-/// name by substring.
-pub fn benchmark_of(run: &LoadGenRun) -> (Option<&'static Benchmark>, bool) {
-    let parts: Vec<String> = run.id.split('/').map(|p| p.to_ascii_lowercase()).collect();
-    let interactive = parts
-        .iter()
-        .any(|p| p == "interactive" || p.ends_with("-interactive"));
+/// Every alias of the table with its benchmark, longest alias first.
+fn aliases() -> Vec<(&'static String, &'static Benchmark)> {
     let Some(table) = constraints() else {
-        return (None, interactive);
+        return Vec::new();
     };
     let mut aliases: Vec<(&String, &Benchmark)> = table
         .benchmark
@@ -143,6 +137,30 @@ pub fn benchmark_of(run: &LoadGenRun) -> (Option<&'static Benchmark>, bool) {
         .flat_map(|b| b.aliases.iter().map(move |a| (a, b)))
         .collect();
     aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    aliases
+}
+
+/// The benchmark a run belongs to, and whether it is an Interactive run.
+/// The submission path (`LoadGenRun::submission`, read by
+/// `parse::submission::path_info`) decides when it names a known benchmark
+/// folder; otherwise path components are matched exactly (longest alias
+/// first), then the SUT name by substring.
+pub fn benchmark_of(run: &LoadGenRun) -> (Option<&'static Benchmark>, bool) {
+    let mut from_submission = false;
+    if let Some(p) = &run.submission {
+        let folder = p.benchmark.to_ascii_lowercase();
+        let base = folder.strip_suffix("-interactive").unwrap_or(&folder);
+        from_submission = p.scenario == Some(Scenario::Interactive) || base.len() != folder.len();
+        if let Some((_, b)) = aliases().into_iter().find(|(a, _)| a.as_str() == base) {
+            return (Some(b), from_submission);
+        }
+    }
+    let parts: Vec<String> = run.id.split('/').map(|p| p.to_ascii_lowercase()).collect();
+    let interactive = from_submission
+        || parts
+            .iter()
+            .any(|p| p == "interactive" || p.ends_with("-interactive"));
+    let aliases = aliases();
     for (alias, b) in &aliases {
         if parts
             .iter()
@@ -162,6 +180,149 @@ pub fn benchmark_of(run: &LoadGenRun) -> (Option<&'static Benchmark>, bool) {
         .find(|(a, _)| !sut.is_empty() && sut.contains(a.as_str()))
         .map(|(_, b)| *b);
     (found, interactive || sut.contains("interactive"))
+}
+
+/// Whether a run is filed as an accuracy run: its submission path's kind
+/// or compliance mode is `accuracy`, or (outside a submission tree) a path
+/// component is `accuracy`.
+pub fn in_accuracy_dir(run: &LoadGenRun) -> bool {
+    match &run.submission {
+        Some(p) => p.kind.as_deref() == Some("accuracy") || p.mode.as_deref() == Some("accuracy"),
+        None => run
+            .id
+            .split('/')
+            .any(|p| p.eq_ignore_ascii_case("accuracy")),
+    }
+}
+
+/// A number as the accuracy scripts print it: up to 4 decimals.
+fn num(v: f64) -> String {
+    short(v)
+}
+
+/// One accuracy target against `accuracy.txt`.
+fn accuracy_check(t: &AccuracyTarget, result: &AccuracyResult) -> RequirementCheck {
+    let id = format!("accuracy_{}", t.metric.to_ascii_lowercase());
+    let lo = t.reference * t.min_fraction;
+    let hi = t.max_fraction.map(|f| t.reference * f);
+    let fix_low = "accuracy below the target: check the model weights, the precision \
+                   (quantisation) and the inference settings against the reference \
+                   implementation, then rerun the accuracy mode";
+    let fix_len = "output length outside the allowed range: check max_new_tokens, stop \
+                   tokens and sampling settings against the reference implementation";
+    let found = result
+        .metrics
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(&t.metric))
+        .map(|(_, m)| m.value);
+    let Some(v) = found else {
+        return req(
+            &id,
+            "accuracy",
+            false,
+            None,
+            Some(lo),
+            &t.metric,
+            format!(
+                "{} not reported in accuracy.txt (required: {})",
+                t.metric,
+                t.describe()
+            ),
+            Some(
+                "run the benchmark's reference accuracy script so accuracy.txt reports every required metric",
+            ),
+        );
+    };
+    let share = |f: f64| format!("{}% of {}", short(f * 100.0), num(t.reference));
+    if v < lo {
+        let text = format!(
+            "{} {} is below {} ({}) by {} ({:.2}% short)",
+            t.metric,
+            num(v),
+            num(lo),
+            share(t.min_fraction),
+            num(lo - v),
+            (1.0 - v / lo) * 100.0
+        );
+        let fix = if hi.is_some() { fix_len } else { fix_low };
+        return req(
+            &id,
+            "accuracy",
+            false,
+            Some(v),
+            Some(lo),
+            &t.metric,
+            text,
+            Some(fix),
+        );
+    }
+    if let (Some(h), Some(f)) = (hi, t.max_fraction) {
+        if v > h {
+            let text = format!(
+                "{} {} is above {} ({}) by {}",
+                t.metric,
+                num(v),
+                num(h),
+                share(f),
+                num(v - h)
+            );
+            return req(
+                &id,
+                "accuracy",
+                false,
+                Some(v),
+                Some(h),
+                &t.metric,
+                text,
+                Some(fix_len),
+            );
+        }
+        let text = format!(
+            "{} {} within {} – {} ({}–{}% of {}) passes",
+            t.metric,
+            num(v),
+            num(lo),
+            num(h),
+            short(t.min_fraction * 100.0),
+            short(f * 100.0),
+            num(t.reference)
+        );
+        return req(
+            &id,
+            "accuracy",
+            true,
+            Some(v),
+            Some(lo),
+            &t.metric,
+            text,
+            None,
+        );
+    }
+    let text = format!(
+        "{} {} ≥ {} ({}) passes",
+        t.metric,
+        num(v),
+        num(lo),
+        share(t.min_fraction)
+    );
+    req(
+        &id,
+        "accuracy",
+        true,
+        Some(v),
+        Some(lo),
+        &t.metric,
+        text,
+        None,
+    )
+}
+
+/// Every accuracy target of the benchmark against the run's `accuracy.txt`.
+pub fn accuracy_checks(b: &Benchmark, result: &AccuracyResult) -> Vec<RequirementCheck> {
+    b.accuracy
+        .iter()
+        .map(|t| accuracy_check(t, result))
+        .collect()
 }
 
 fn setting(s: &LoadGenSummary, key: &str) -> Option<f64> {
@@ -515,9 +676,20 @@ fn benchmark_checks(
     (out, Some(label))
 }
 
-/// Explain one run's validity. `None` for runs without a summary.
+/// Explain one run's validity. `None` for runs with neither a summary nor
+/// an `accuracy.txt` of a benchmark in the constraint table.
 pub fn explain(run: &LoadGenRun) -> Option<RunValidity> {
-    let (_, s) = run.summary.as_ref()?;
+    let (bench, interactive) = benchmark_of(run);
+    let accuracy: Vec<RequirementCheck> = match (bench, &run.accuracy_result) {
+        (Some(b), Some((_, r))) => accuracy_checks(b, r),
+        _ => Vec::new(),
+    };
+    let empty = LoadGenSummary::default();
+    let s = match &run.summary {
+        Some((_, s)) => s,
+        None if !accuracy.is_empty() => &empty,
+        None => return None,
+    };
     let detail = run.detail.as_ref().map(|(_, d)| d);
     let loadgen_result = match s.valid {
         Some(true) => "VALID",
@@ -545,17 +717,16 @@ pub fn explain(run: &LoadGenRun) -> Option<RunValidity> {
             ));
         }
     }
-    let (bench, interactive) = benchmark_of(run);
-    let mut scenario = s.scenario.map(|sc| sc.as_str().to_string());
+    let mut scenario = s
+        .scenario
+        .or(run.submission.as_ref().and_then(|p| p.scenario))
+        .map(|sc| sc.as_str().to_string());
     let performance_run = s
         .mode
         .as_deref()
         .is_none_or(|m| m.to_ascii_lowercase().contains("performance"));
     // A run filed under accuracy/ is judged by its accuracy, not its timing.
-    let in_accuracy_dir = run
-        .id
-        .split('/')
-        .any(|p| p.eq_ignore_ascii_case("accuracy"));
+    let in_accuracy_dir = in_accuracy_dir(run);
     if let Some(b) = bench {
         if s.valid.is_some() && performance_run && !in_accuracy_dir {
             let (more, label) = benchmark_checks(b, interactive, s);
@@ -565,23 +736,34 @@ pub fn explain(run: &LoadGenRun) -> Option<RunValidity> {
             scenario = Some("Interactive".into());
         }
     }
+    let accuracy_checked = !accuracy.is_empty();
+    checks.extend(accuracy);
     let failed: Vec<&RequirementCheck> = checks.iter().filter(|c| !c.met).collect();
-    let verdict = if s.valid.is_none() {
-        "UNKNOWN"
-    } else if failed.is_empty() && s.valid == Some(true) {
-        "VALID"
-    } else {
-        "INVALID"
+    let verdict = match s.valid {
+        // Without a result block (accuracy mode), the accuracy targets decide.
+        None if accuracy_checked && failed.is_empty() => "VALID",
+        None if accuracy_checked => "INVALID",
+        None => "UNKNOWN",
+        Some(true) if failed.is_empty() => "VALID",
+        Some(_) => "INVALID",
     };
     let what = format!(
-        "{} run {}",
+        "{}{} run {}",
         scenario.as_deref().unwrap_or("LoadGen"),
+        if accuracy_checked && s.valid.is_none() {
+            " accuracy"
+        } else {
+            ""
+        },
         verdict
     );
     let summary = if failed.is_empty() {
         match (verdict, s.valid) {
             ("INVALID", _) => {
                 format!("{what}: LoadGen gives no reason in the summary; see the detail log.")
+            }
+            (_, None) if accuracy_checked => {
+                format!("{what}: every accuracy target is met.")
             }
             (_, None) => format!("{what}: no result block (accuracy-only runs print none)."),
             _ => format!("{what}: every requirement checked is met."),
@@ -616,6 +798,7 @@ pub fn explain(run: &LoadGenRun) -> Option<RunValidity> {
             .map(|b| b.accuracy.iter().map(AccuracyTarget::describe).collect())
             .unwrap_or_default(),
         constraint_source: bench.and(constraints().map(|c| c.source.clone())),
+        goodput: super::perf::goodput(run).map(|g| g.text),
     })
 }
 
@@ -696,6 +879,125 @@ mod tests {
         assert_eq!(b.map(|b| b.name.as_str()), Some("llama3.1-8b"));
         assert!(!i);
         assert!(benchmark_of(&run_at("nodes/a/loadgen/offline")).0.is_none());
+    }
+
+    #[test]
+    fn the_submission_path_names_the_benchmark_first() {
+        // A folder name the path heuristics would not find (`-interactive`
+        // suffix under a scenario folder) is read from the submission path.
+        let mut r = run_at("sub/results/sys/llama2-70b-99.9/Interactive/performance/run_1");
+        r.submission = crate::parse::submission::path_info(&r.id);
+        let (b, i) = benchmark_of(&r);
+        assert_eq!(b.map(|b| b.name.as_str()), Some("llama2-70b-99.9"));
+        assert!(i);
+        let mut r = run_at("sub/results/sys/llama2-70b-interactive/Server/performance/run_1");
+        r.submission = crate::parse::submission::path_info(&r.id);
+        let (b, i) = benchmark_of(&r);
+        assert_eq!(b.map(|b| b.name.as_str()), Some("llama2-70b-99"));
+        assert!(i, "the -interactive folder suffix means Interactive");
+        assert!(!in_accuracy_dir(&r));
+        let mut r = run_at("sub/results/sys/llama3.1-8b/Offline/TEST06/accuracy");
+        r.submission = crate::parse::submission::path_info(&r.id);
+        assert_eq!(
+            benchmark_of(&r).0.map(|b| b.name.as_str()),
+            Some("llama3.1-8b")
+        );
+        assert!(in_accuracy_dir(&r));
+        // Unknown benchmark folder: the heuristics still run.
+        let mut r = run_at("sub/results/sys/mixtral-8x7b/Offline/performance/run_1");
+        r.submission = crate::parse::submission::path_info(&r.id);
+        assert!(benchmark_of(&r).0.is_none());
+    }
+
+    fn result(metrics: &[(&str, f64)]) -> AccuracyResult {
+        let mut r = AccuracyResult::default();
+        for (i, (k, v)) in metrics.iter().enumerate() {
+            r.metrics.insert(
+                k.to_string(),
+                AccuracyMetric {
+                    value: *v,
+                    line: i as u64 + 1,
+                },
+            );
+        }
+        r
+    }
+
+    #[test]
+    fn accuracy_targets_pass_or_fail_with_the_gap() {
+        let t = constraints().unwrap();
+        let b = t
+            .benchmark
+            .iter()
+            .find(|b| b.name == "llama2-70b-99")
+            .unwrap();
+        let ok = result(&[
+            ("rouge1", 44.4465),
+            ("rouge2", 22.0638),
+            ("rougeL", 28.625),
+            ("tokens_per_sample", 301.1),
+        ]);
+        let checks = accuracy_checks(b, &ok);
+        let texts: Vec<&str> = checks.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "ROUGE1 44.4465 ≥ 43.9869 (99% of 44.4312) passes",
+                "ROUGE2 22.0638 ≥ 21.8148 (99% of 22.0352) passes",
+                "ROUGEL 28.625 ≥ 28.33 (99% of 28.6162) passes",
+                "TOKENS_PER_SAMPLE 301.1 within 265.005 – 323.895 (90–110% of 294.45) passes",
+            ]
+        );
+        assert!(checks.iter().all(|c| c.met && c.source == "accuracy"));
+        let bad = result(&[
+            ("rouge1", 43.5),
+            ("ROUGE2", 22.1),
+            ("tokens_per_sample", 340.0),
+        ]);
+        let checks = accuracy_checks(b, &bad);
+        let failed: Vec<(&str, &str)> = checks
+            .iter()
+            .filter(|c| !c.met)
+            .map(|c| (c.id.as_str(), c.text.as_str()))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                (
+                    "accuracy_rouge1",
+                    "ROUGE1 43.5 is below 43.9869 (99% of 44.4312) by 0.4869 (1.11% short)"
+                ),
+                (
+                    "accuracy_rougel",
+                    "ROUGEL not reported in accuracy.txt (required: ROUGEL ≥ 28.33 (99% of 28.6162))"
+                ),
+                (
+                    "accuracy_tokens_per_sample",
+                    "TOKENS_PER_SAMPLE 340 is above 323.895 (110% of 294.45) by 16.105"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_accuracy_run_without_a_result_block_is_judged_by_its_accuracy() {
+        let mut r = run_at("sub/results/sys/llama2-70b-99/Offline/accuracy");
+        r.submission = crate::parse::submission::path_info(&r.id);
+        r.accuracy_result = Some((
+            "sub/results/sys/llama2-70b-99/Offline/accuracy/accuracy.txt".into(),
+            result(&[("rouge1", 43.0)]),
+        ));
+        let v = explain(&r).expect("accuracy.txt alone is explained");
+        assert_eq!(v.loadgen_result, "UNKNOWN");
+        assert_eq!(v.verdict, "INVALID");
+        assert!(
+            v.summary
+                .starts_with("Offline accuracy run INVALID — ROUGE1 43 is below 43.9869"),
+            "{}",
+            v.summary
+        );
+        r.accuracy_result = None;
+        assert!(explain(&r).is_none());
     }
 
     #[test]

@@ -333,6 +333,66 @@ pub struct RunMetrics {
     pub ttft_ns: LatencySummary,
     /// Time per output token.
     pub tpot_ns: LatencySummary,
+    /// Population standard deviation of per-sample latency, ns (from the
+    /// trace: LoadGen's summary has no standard deviation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_stddev_ns: Option<f64>,
+    /// Coefficient of variation of per-sample latency (stddev / mean over
+    /// the trace's samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_cv: Option<f64>,
+    /// Population standard deviation of time to first token, ns (trace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_stddev_ns: Option<f64>,
+    /// Coefficient of variation of time to first token (trace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_cv: Option<f64>,
+    /// Where the standard deviations come from (`trace <path> …`), or why
+    /// there are none (`needs the trace …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stddev_source: Option<String>,
+    /// Share of queries within the latency constraint, from the trace
+    /// (Server and Interactive runs with a trace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodput: Option<Goodput>,
+}
+
+/// Goodput: the share of a run's queries within its latency constraint,
+/// counted from the trace's per-query histogram. The histogram has 16
+/// buckets per power of two, so the count is exact when the limit lies
+/// outside the range of values and otherwise bounded by the one bucket
+/// that straddles the limit (`within_min`…`within_max`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Goodput {
+    /// What is counted per query: `ttft` (token runs) or `latency`.
+    pub metric: String,
+    /// The limit, ns (a query within it has a value at or under it).
+    pub limit_ns: f64,
+    /// Where the limit comes from (the benchmark's published constraint,
+    /// or the run's LoadGen setting).
+    pub limit_source: String,
+    /// Queries in the trace's histogram.
+    pub queries: u64,
+    /// Estimated queries within the limit.
+    pub within: f64,
+    /// Queries surely within the limit.
+    pub within_min: u64,
+    /// Queries possibly within the limit.
+    pub within_max: u64,
+    /// `within / queries`, 0–1.
+    pub share: f64,
+    /// `within_min / queries`.
+    pub share_min: f64,
+    /// `within_max / queries`.
+    pub share_max: f64,
+    /// Whether the count is exact or how wide the bucket bound is, in words.
+    pub resolution: String,
+    /// Constraints not counted per query, and why (TPOT: the trace has no
+    /// per-query token counts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_counted: Vec<String>,
+    /// Plain words: `goodput 93.1 % of 12,345 queries within TTFT ≤ 2 s …`.
+    pub text: String,
 }
 
 /// One LoadGen run.
@@ -526,8 +586,9 @@ pub struct RequirementCheck {
     /// Stable id (`ttft_p99`, `tpot_p99`, `latency`, `min_duration`,
     /// `min_queries`, `early_stopping`, `benchmark_ttft_limit`, …).
     pub id: String,
-    /// `loadgen` (LoadGen's own verdict) or `benchmark` (the published
-    /// constraint from `constraints.toml`).
+    /// `loadgen` (LoadGen's own verdict), `benchmark` (the published
+    /// constraint from `constraints.toml`) or `accuracy` (an accuracy
+    /// target from `constraints.toml` against `accuracy.txt`).
     pub source: String,
     /// Whether the requirement is met.
     pub met: bool,
@@ -560,11 +621,15 @@ pub struct RunValidity {
     pub summary: String,
     /// Every requirement checked.
     pub checks: Vec<RequirementCheck>,
-    /// Accuracy targets of the benchmark (checked when accuracy results
-    /// are read), in plain words.
+    /// Accuracy targets of the benchmark, in plain words (checked against
+    /// `accuracy.txt` when the run has one: `source: accuracy` checks).
     pub accuracy_targets: Vec<String>,
     /// Where the constraints come from.
     pub constraint_source: Option<String>,
+    /// Goodput in words, when the run has a trace to count it from (see
+    /// `runs[].metrics.goodput`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodput: Option<String>,
 }
 
 /// Combined throughput of a multi-node or multi-GPU run against a

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod deeper_analysis;
 mod error_corpus;
 mod golden;
 mod history;

@@ -119,6 +119,7 @@ fn run(id: &str, node: &str, valid: bool, sps: f64, p50_ms: f64) -> RunReport {
                 p99: Some(42_345_678.0),
                 ..LatencySummary::default()
             },
+            ..RunMetrics::default()
         },
         invalid_reasons: if valid {
             Vec::new()

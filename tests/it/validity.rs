@@ -31,7 +31,7 @@ fn run_at(root: &str, dir: &str) -> LoadGenRun {
         (format!("{id}/mlperf_log_detail.txt"), p.value)
     });
     LoadGenRun {
-        id,
+        id: id.clone(),
         node: None,
         step: None,
         summary,
@@ -39,7 +39,9 @@ fn run_at(root: &str, dir: &str) -> LoadGenRun {
         trace: None,
         accuracy: None,
         accuracy_result: None,
-        submission: None,
+        // As the pipeline fills it: the submission path decides the
+        // benchmark where it names one.
+        submission: mlperf_health::parse::submission::path_info(&id),
     }
 }
 
