@@ -26,7 +26,7 @@ pub fn render_html(tera: &Tera, report: &Report, charts: &[Chart]) -> Result<Vec
     })?;
     let svg: BTreeMap<&str, String> = charts
         .iter()
-        .map(|c| (c.name, inline_svg(&c.svg)))
+        .map(|c| (c.name.as_str(), inline_svg(&c.svg)))
         .collect();
     context.insert("svg", &svg);
     crate::history::view::insert(&mut context, report, false);
