@@ -105,8 +105,8 @@ run_chromium "$work/dom.html" "$url" --dump-dom
 dom="$work/dom.html"
 grep -q '<meta http-equiv="Content-Security-Policy" content="default-src '"'"'none'"'"'; style-src '"'"'unsafe-inline'"'"'">' "$dom" \
     || fail "the CSP meta tag (default-src 'none') is missing"
-for id in overall cluster connectivity hardware software steps critical-issues performance \
-    error-classification findings recommendations score-breakdown inputs; do
+for id in overall cluster connectivity hardware software platform steps critical-issues performance \
+    submission error-classification findings recommendations score-breakdown inputs; do
     grep -q "<section class=\"card\" id=\"$id\">" "$dom" || fail "section #$id missing from the DOM"
 done
 # Every contents link and every "see evidence" anchor has its target.
@@ -130,7 +130,7 @@ for chart in "${charts[@]}"; do
     [ -n "$title" ] || fail "$chart has no title text"
     grep -qF "$title" "$dom" || fail "chart $(basename "$chart") ($title) is not in the DOM"
 done
-echo "   ${#charts[@]} chart(s) inline, 13 sections, CSP default-src 'none'"
+echo "   ${#charts[@]} chart(s) inline, 15 sections, CSP default-src 'none'"
 assert_clean_log "$dom.log" "DOM dump"
 
 echo "-- negative control: a network request must show up in the log"

@@ -15,6 +15,7 @@ mod parse_platform;
 mod parse_probes;
 mod parse_software;
 mod render;
+mod render_sections;
 mod robustness;
 mod rules_corpus;
 mod schema;

@@ -153,7 +153,7 @@ pub fn sample_report() -> Report {
         Evidence::new("ansible/playbook.json", Some(40), "Traceback | `x`")
             .with_locator("task \"run benchmark\" on node-b, stderr line 3"),
     ];
-    Report {
+    let mut report = Report {
         loadgen_extra: Default::default(),
         gpu_probes: Default::default(),
         platform: Default::default(),
@@ -441,7 +441,9 @@ pub fn sample_report() -> Report {
                 nodes: vec!["node-a".to_string()],
             },
         ],
-    }
+    };
+    crate::render_sections::fill(&mut report);
+    report
 }
 
 pub fn empty_report() -> Report {
@@ -544,6 +546,11 @@ fn files_come_in_fixed_order() {
         "charts/throughput.svg",
         "charts/latency.svg",
         "charts/findings.svg",
+        "charts/trace_latency_1.svg",
+        "charts/trace_timeline_1.svg",
+        "charts/trace_latency_2.svg",
+        "charts/trace_timeline_2.svg",
+        "charts/gpu_1.svg",
     ];
     let mut want = vec!["report.md", "report.html", "report.json"];
     want.extend(charts);
@@ -569,8 +576,10 @@ fn files_come_in_fixed_order() {
     md_only.extend(charts);
     assert_eq!(paths(&render(&r, &[Format::Markdown])), md_only);
     assert!(render(&r, &[]).is_empty());
-    // An empty report still gets every chart file.
-    assert_eq!(paths(&render(&empty_report(), &ALL)), want);
+    // An empty report still gets every fixed chart file, and only those.
+    let mut fixed = vec!["report.md", "report.html", "report.json"];
+    fixed.extend(&charts[..4]);
+    assert_eq!(paths(&render(&empty_report(), &ALL)), fixed);
 }
 
 #[test]
@@ -733,8 +742,13 @@ fn html_is_self_contained_and_escaped() {
             s.id
         );
     }
-    // Every chart is inlined, without a namespace URL.
-    assert_eq!(html.matches("<svg ").count(), 4);
+    // Every chart is inlined, without a namespace URL (the new sections'
+    // charts are checked in render_sections).
+    let charts = files
+        .iter()
+        .filter(|f| f.path.starts_with("charts/"))
+        .count();
+    assert_eq!(html.matches("<svg ").count(), charts);
     for title in [
         "Component scores",
         "Throughput per run",
