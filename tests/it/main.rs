@@ -1,8 +1,11 @@
 //! Integration tests: one binary (see tests/README.md).
 
+mod adversarial;
 mod cli;
+mod fuzz;
 mod golden;
 mod history;
+mod injection;
 mod inspect;
 mod junit;
 mod parse_gpu_probes;
