@@ -31,12 +31,16 @@ pub struct LineReader<R> {
     bytes: u64,
     /// Lines that were cut at [`MAX_LINE`].
     pub long_lines: u64,
+    /// First line that was cut at [`MAX_LINE`].
+    pub first_long_line: Option<u64>,
     /// Lines that were not valid UTF-8.
     pub invalid_utf8_lines: u64,
     /// First line that was not valid UTF-8.
     pub first_invalid_utf8: Option<u64>,
     /// Lines containing NUL bytes.
     pub nul_lines: u64,
+    /// First line containing a NUL byte.
+    pub first_nul_line: Option<u64>,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -49,9 +53,11 @@ impl<R: BufRead> LineReader<R> {
             number: 0,
             bytes: 0,
             long_lines: 0,
+            first_long_line: None,
             invalid_utf8_lines: 0,
             first_invalid_utf8: None,
             nul_lines: 0,
+            first_nul_line: None,
         }
     }
 
@@ -101,12 +107,14 @@ impl<R: BufRead> LineReader<R> {
         self.number += 1;
         if truncated {
             self.long_lines += 1;
+            self.first_long_line.get_or_insert(self.number);
         }
         if self.raw.last() == Some(&b'\r') {
             self.raw.pop();
         }
         if memchr::memchr(0, &self.raw).is_some() {
             self.nul_lines += 1;
+            self.first_nul_line.get_or_insert(self.number);
         }
         self.text.clear();
         match std::str::from_utf8(&self.raw) {
@@ -135,13 +143,14 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// Warnings about what this reader had to do to the input (cut lines,
-    /// lossy decoding, NUL bytes), naming `path`.
+    /// lossy decoding, NUL bytes), naming `path` and the first line affected,
+    /// so a reader can find it.
     pub fn warnings(&self, path: &str) -> Vec<crate::model::ParseWarning> {
         let mut out = Vec::new();
         if self.long_lines > 0 {
             out.push(crate::model::ParseWarning::new(
                 path,
-                None,
+                self.first_long_line,
                 format!(
                     "{} line(s) longer than {} KiB were cut to that length",
                     self.long_lines,
@@ -162,7 +171,7 @@ impl<R: BufRead> LineReader<R> {
         if self.nul_lines > 0 {
             out.push(crate::model::ParseWarning::new(
                 path,
-                None,
+                self.first_nul_line,
                 format!("{} line(s) contain NUL bytes", self.nul_lines),
             ));
         }
@@ -207,6 +216,20 @@ mod tests {
         let (lines, bad) = collect(b"ok\n\xff\xfebad\n");
         assert_eq!(bad, 1);
         assert!(lines[1].1.ends_with("bad"));
+    }
+
+    #[test]
+    fn warnings_name_the_first_line_affected() {
+        let mut input = b"ok\n".to_vec();
+        input.extend(vec![b'x'; MAX_LINE + 1]);
+        input.extend_from_slice(b"\nfine\nnul\0here\n\0again\n");
+        let mut r = LineReader::new(io::BufReader::new(&input[..]));
+        while r.next_line().unwrap().is_some() {}
+        let w = r.warnings("f.log");
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert_eq!((w[0].line, w[1].line), (Some(2), Some(4)), "{w:?}");
+        assert!(w[0].message.starts_with("1 line(s) longer than 64 KiB"));
+        assert!(w[1].message.starts_with("2 line(s) contain NUL bytes"));
     }
 
     #[test]

@@ -342,6 +342,19 @@ impl TraceAggregator {
                 Some(line),
                 "file ends inside this event: the trace is truncated",
             ));
+        } else if scan.depth > 0 && self.events == 0 {
+            // Found by the deep-nesting test: a file cut (or padded) before
+            // its first event passed without a word. (LoadGen itself leaves
+            // the event array unclosed; with events read, the `LastTrace`
+            // check below speaks for truncation.)
+            warnings.push(ParseWarning::new(
+                path,
+                Some(scan.line),
+                format!(
+                    "file ends with {} unclosed `[` or `{{` and no trace event: truncated, or not a trace",
+                    scan.depth
+                ),
+            ));
         }
         if layout.is_some() && self.events > 0 && !self.last_trace {
             warnings.push(ParseWarning::new(

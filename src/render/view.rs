@@ -113,6 +113,15 @@ const EVIDENCE_SHOWN: usize = 3;
 
 /// Shown for a value the inputs did not contain.
 pub(super) const DASH: &str = "—";
+
+/// Names (nodes, steps) listed in one cell; the rest are counted.
+pub const JOIN_MAX: usize = 20;
+
+/// Node columns shown in the step matrix; the rest are counted in a note.
+pub const MATRIX_NODES_MAX: usize = 64;
+
+/// Step rows shown in the step matrix; the rest are counted in a note.
+pub const MATRIX_STEPS_MAX: usize = 200;
 /// Shown for a score that could not be computed.
 pub(super) const NOT_ASSESSED: &str = "not assessed";
 
@@ -735,7 +744,10 @@ impl Esc {
         }
     }
 
-    /// A list of untrusted names, joined, or `fallback` when empty.
+    /// A list of untrusted names, joined, or `fallback` when empty. At most
+    /// [`JOIN_MAX`] names are shown: a finding on every node of a
+    /// 10,000-node tree would otherwise print 10,000 names per finding, in
+    /// every format (report.json keeps them all).
     pub(super) fn join(self, items: &[String], fallback: &str) -> String {
         let parts: Vec<String> = items
             .iter()
@@ -744,6 +756,12 @@ impl Esc {
             .collect();
         if parts.is_empty() {
             fallback.to_string()
+        } else if parts.len() > JOIN_MAX {
+            format!(
+                "{} and {} more",
+                parts[..JOIN_MAX].join(", "),
+                fmt_count((parts.len() - JOIN_MAX) as u64)
+            )
         } else {
             parts.join(", ")
         }
@@ -955,12 +973,19 @@ fn cluster(report: &Report, esc: Esc) -> ClusterView {
 }
 
 fn connectivity(report: &Report, esc: Esc) -> ConnectivityView {
+    // Indexed once rather than filtered per node (nodes × steps).
+    let mut by_node: BTreeMap<&str, Vec<&StepReport>> = BTreeMap::new();
+    for s in &report.steps {
+        by_node.entry(s.node.as_str()).or_default().push(s);
+    }
     let rows = report
         .nodes
         .iter()
         .map(|n| {
-            let on_node: Vec<&StepReport> =
-                report.steps.iter().filter(|s| s.node == n.name).collect();
+            let on_node: &[&StepReport] = by_node
+                .get(n.name.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let unreachable: Vec<Evidence> = on_node
                 .iter()
                 .filter(|s| s.outcome == Outcome::Unreachable)
@@ -1243,6 +1268,20 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
             names.push(s.name.as_str());
         }
     }
+    // Indexed once: looking each cell up in the whole step list made the
+    // matrix cubic in the harness size (minutes for 200 hosts × 200 tasks).
+    let mut by_cell: BTreeMap<(&str, &str), Vec<&StepReport>> = BTreeMap::new();
+    for s in &report.steps {
+        by_cell
+            .entry((s.name.as_str(), s.node.as_str()))
+            .or_default()
+            .push(s);
+    }
+    // The matrix is steps × nodes, so it can grow with the square of the
+    // input (every host running different tasks): show a corner of it.
+    let (all_nodes, all_names) = (nodes.len(), names.len());
+    nodes.truncate(MATRIX_NODES_MAX);
+    names.truncate(MATRIX_STEPS_MAX);
     let rows = names
         .iter()
         .map(|name| StepRowView {
@@ -1250,12 +1289,11 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
             cells: nodes
                 .iter()
                 .map(|node| {
-                    let hits: Vec<&StepReport> = report
-                        .steps
-                        .iter()
-                        .filter(|s| s.name == *name && s.node == *node)
-                        .collect();
-                    step_cell(&hits, esc)
+                    let hits = by_cell
+                        .get(&(*name, node.as_str()))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    step_cell(hits, esc)
                 })
                 .collect(),
         })
@@ -1265,7 +1303,7 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
     for s in &report.steps {
         *counts.entry(s.outcome).or_default() += 1;
     }
-    let summary = if report.steps.is_empty() {
+    let mut summary = if report.steps.is_empty() {
         String::new()
     } else {
         format!(
@@ -1278,6 +1316,16 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
                 .join(", ")
         )
     };
+    if all_nodes > nodes.len() || all_names > names.len() {
+        summary.push_str(&format!(
+            ". The matrix shows the first {} of {} nodes and {} of {} steps \
+             (report.json lists every step result)",
+            fmt_count(nodes.len() as u64),
+            fmt_count(all_nodes as u64),
+            fmt_count(names.len() as u64),
+            fmt_count(all_names as u64),
+        ));
+    }
     StepMatrixView {
         nodes: nodes.iter().map(|n| esc.or(Some(n), DASH)).collect(),
         rows,

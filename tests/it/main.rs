@@ -1,11 +1,14 @@
 //! Integration tests: one binary (see tests/README.md).
 
+mod adversarial;
 mod cli;
 mod config;
 mod deeper_analysis;
 mod error_corpus;
+mod fuzz;
 mod golden;
 mod history;
+mod injection;
 mod inspect;
 mod junit;
 mod parse_gpu_probes;
