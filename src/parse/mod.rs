@@ -10,6 +10,7 @@
 pub mod accuracy_result;
 pub mod ansible;
 pub mod dcgm;
+pub mod json_lines;
 pub mod kernel_log;
 pub mod kubectl;
 pub mod lines;
