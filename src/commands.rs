@@ -91,6 +91,11 @@ pub fn report(args: ReportArgs) -> u8 {
     for u in &outcome.report.inputs.unreadable {
         eprintln!("warning: {}: {}", term(&u.path), term(&u.reason));
     }
+    let unlisted =
+        outcome.report.inputs.unreadable_total as usize - outcome.report.inputs.unreadable.len();
+    if unlisted > 0 {
+        eprintln!("warning: {unlisted} more unreadable path(s) not listed");
+    }
     for w in &outcome.report.inputs.warnings {
         eprintln!("warning: {}", term(&w.to_string()));
     }

@@ -534,12 +534,11 @@ fn gates(report: &Report, opts: &ReportOptions) -> Vec<String> {
         }
     }
     if opts.strict {
-        let bad = report.inputs.unreadable.len() as u64 + report.inputs.warnings_total;
+        let bad = report.inputs.unreadable_total + report.inputs.warnings_total;
         if bad > 0 {
             out.push(format!(
                 "--strict: {} unreadable file(s) and {} parse warning(s)",
-                report.inputs.unreadable.len(),
-                report.inputs.warnings_total
+                report.inputs.unreadable_total, report.inputs.warnings_total
             ));
         }
     }

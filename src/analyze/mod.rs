@@ -697,11 +697,13 @@ fn inputs_section(c: &Campaign) -> Inputs {
         unreadable: c
             .unreadable
             .iter()
+            .take(LIST_CAP)
             .map(|u| Unreadable {
                 path: u.path.clone(),
                 reason: u.message.clone(),
             })
             .collect(),
+        unreadable_total: c.unreadable.len() as u64,
         by_kind,
         unrecognized: unrecognized
             .iter()

@@ -116,8 +116,10 @@ pub struct Inputs {
     pub files_recognized: u64,
     /// Files not recognised (listed in `unrecognized`).
     pub files_unrecognized: u64,
-    /// Files or folders that could not be read.
+    /// Files or folders that could not be read (capped at [`LIST_CAP`]).
     pub unreadable: Vec<Unreadable>,
+    /// How many files or folders could not be read, listed or not.
+    pub unreadable_total: u64,
     /// Count of files per kind.
     pub by_kind: BTreeMap<String, u64>,
     /// Unrecognised paths (capped at [`LIST_CAP`]; the count above is exact).

@@ -662,6 +662,8 @@ pub struct InputsView {
     pub unrecognized_more: String,
     /// Unreadable files.
     pub unreadable: Vec<UnreadableView>,
+    /// "… and N more" when the unreadable list was capped, else empty.
+    pub unreadable_more: String,
     /// Parse warnings (capped).
     pub warnings: Vec<WarningView>,
     /// Total warnings.
@@ -1665,6 +1667,7 @@ fn inputs(report: &Report, esc: Esc) -> InputsView {
                 reason: esc.or(Some(reason), DASH),
             })
             .collect(),
+        unreadable_more: more(i.unreadable_total, i.unreadable.len()),
         warnings: i
             .warnings
             .iter()

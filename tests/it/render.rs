@@ -180,6 +180,7 @@ pub fn sample_report() -> Report {
                 path: "logs/locked.txt".to_string(),
                 reason: "permission denied".to_string(),
             }],
+            unreadable_total: 1,
             by_kind: BTreeMap::from([
                 ("ansible_json".to_string(), 1),
                 ("loadgen_summary".to_string(), 2),
@@ -482,6 +483,7 @@ pub fn empty_report() -> Report {
             files_recognized: 0,
             files_unrecognized: 0,
             unreadable: Vec::new(),
+            unreadable_total: 0,
             by_kind: BTreeMap::new(),
             unrecognized: Vec::new(),
             warnings: Vec::new(),
