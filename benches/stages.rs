@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use mlperf_health::analyze;
 use mlperf_health::analyze::classify::Classifier;
-use mlperf_health::analyze::{self, Settings};
 use mlperf_health::discover;
 use mlperf_health::model::Campaign;
 use mlperf_health::pipeline::{self, NoProgress};
@@ -55,6 +55,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let no_configs: [PathBuf; 0] = [];
+    let settings = match analyze::config::load_settings(&no_configs) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let (t_discover, found) = time(reps, || discover::discover(&root, None));
     let bytes: u64 = found.artifacts.iter().map(|a| a.bytes).sum();
     // Analysis consumes the classifier that saw the lines, so both are
@@ -64,16 +72,13 @@ fn main() -> ExitCode {
     let mut report = None;
     for _ in 0..reps.max(1) {
         let t = Instant::now();
-        let mut classifier = Classifier::new(&rules);
+        // As `build_report` does it.
+        let mut classifier = Classifier::new(&rules).with_window(settings.dedup_window_s);
         let campaign: Campaign =
             pipeline::collect_with_progress(&root, None, &mut classifier, &mut NoProgress);
         reads.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        report = Some(analyze::analyze(
-            &campaign,
-            classifier,
-            &Settings::default(),
-        ));
+        report = Some(analyze::analyze(&campaign, classifier, &settings));
         analyses.push(t.elapsed().as_secs_f64());
     }
     let (t_collect, t_analyze) = (median(reads), median(analyses));

@@ -84,11 +84,20 @@ pub fn report(args: ReportArgs) -> u8 {
             return EXIT_NO_REPORT;
         }
     };
+    // Paths and messages carry input text (file names, log excerpts): an
+    // escape sequence in them must not reach the terminal (the hostile
+    // campaign test found raw OSC title changes here).
+    let term = |s: &str| crate::text::clean_text(s);
     for u in &outcome.report.inputs.unreadable {
-        eprintln!("warning: {}: {}", u.path, u.reason);
+        eprintln!("warning: {}: {}", term(&u.path), term(&u.reason));
+    }
+    let unlisted =
+        outcome.report.inputs.unreadable_total as usize - outcome.report.inputs.unreadable.len();
+    if unlisted > 0 {
+        eprintln!("warning: {unlisted} more unreadable path(s) not listed");
     }
     for w in &outcome.report.inputs.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", term(&w.to_string()));
     }
     let hidden =
         outcome.report.inputs.warnings_total as usize - outcome.report.inputs.warnings.len();
@@ -96,10 +105,10 @@ pub fn report(args: ReportArgs) -> u8 {
         eprintln!("warning: {hidden} more parse warning(s); see report.json");
     }
     for w in &outcome.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", term(w));
     }
     for e in &outcome.write_errors {
-        eprintln!("error: could not write {e}");
+        eprintln!("error: could not write {}", term(e));
     }
     if !args.quiet {
         let o = &outcome.report.overall;
@@ -368,7 +377,7 @@ pub fn index(opts: crate::history::IndexOptions, quiet: bool) -> u8 {
     match crate::history::run_index(&opts) {
         Ok(o) => {
             for w in &o.warnings {
-                eprintln!("warning: {w}");
+                eprintln!("warning: {}", crate::text::clean_text(&w.to_string()));
             }
             if !quiet {
                 println!(

@@ -12,9 +12,9 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
+use crate::analyze;
 use crate::analyze::classify::Classifier;
 use crate::analyze::rules::{DEFAULT_RULES, RuleSet};
-use crate::analyze::{self, Settings};
 use crate::discover::{self, Artifact, Discovery};
 use crate::model::*;
 use crate::parse::{self, LineOrigin, LineSink};
@@ -488,6 +488,11 @@ fn read_artifact(art: &Artifact, ctx: &ReadContext<'_>, sink: &mut dyn LineSink)
                 campaign.submission_meta.push((art.rel.clone(), p.value));
                 p.warnings
             }
+            ArtifactKind::TrainingLog => {
+                let p = parse::training::parse(path, file, node, sink);
+                campaign.training.push((art.rel.clone(), p.value));
+                p.warnings
+            }
             ArtifactKind::Unrecognized => Vec::new(),
         };
         entry.warnings = warnings.len() as u64;
@@ -527,6 +532,7 @@ fn merge_shard(
         loadgen_configs,
         submission_meta,
         kube_nodes,
+        training,
     } = part;
     campaign.unreadable.extend(unreadable);
     campaign.warnings.extend(warnings);
@@ -535,6 +541,7 @@ fn merge_shard(
     campaign.loadgen_configs.extend(loadgen_configs);
     campaign.submission_meta.extend(submission_meta);
     campaign.kube_nodes.extend(kube_nodes);
+    campaign.training.extend(training);
     for (name, data) in nodes {
         merge_node(campaign.nodes.entry(name).or_default(), data);
     }
@@ -797,8 +804,8 @@ pub fn build_report_with_progress(
         return Err(crate::error::FatalError::BadRoot(opts.root.clone()).into());
     }
     let rules = load_rules(&opts.configs)?;
-    let settings = Settings::default();
-    let mut classifier = Classifier::new(&rules);
+    let settings = analyze::config::load_settings(&opts.configs)?;
+    let mut classifier = Classifier::new(&rules).with_window(settings.dedup_window_s);
     let campaign =
         collect_with_progress(&opts.root, Some(&opts.out_dir), &mut classifier, progress);
     let mut report = analyze::analyze(&campaign, classifier, &settings);
@@ -911,12 +918,11 @@ fn gates(report: &Report, opts: &ReportOptions) -> Vec<String> {
         }
     }
     if opts.strict {
-        let bad = report.inputs.unreadable.len() as u64 + report.inputs.warnings_total;
+        let bad = report.inputs.unreadable_total + report.inputs.warnings_total;
         if bad > 0 {
             out.push(format!(
                 "--strict: {} unreadable file(s) and {} parse warning(s)",
-                report.inputs.unreadable.len(),
-                report.inputs.warnings_total
+                report.inputs.unreadable_total, report.inputs.warnings_total
             ));
         }
     }

@@ -10,8 +10,19 @@
 //! identity is the largest count in any one source, so the same error seen in
 //! both a step's `stderr.log` and the harness record is counted once. Raw
 //! line counts are kept beside event counts.
+//!
+//! Time window: when matched lines carry a timestamp (ISO 8601, `dmesg -T`
+//! ctime, `dmesg` seconds since boot, syslog), repeats of one identity whose
+//! time is within the window (default 60 s, `[scoring] dedup_window_s`) of
+//! the event's first line are one event, however many lines lie between;
+//! lines without a timestamp keep the line-gap rule. The device (PCI bus id
+//! or GPU index named in the line) is part of the identity, so the same Xid
+//! on two GPUs is two events.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::model::{Evidence, Stream};
 use crate::parse::{LineOrigin, LineSink};
@@ -32,21 +43,46 @@ const SOURCES_PER_KEY: usize = 16;
 /// that no rule explains.
 const TAIL_LINES: usize = 3;
 
+/// Default de-duplication window, seconds.
+pub const DEFAULT_WINDOW_S: f64 = 60.0;
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
     rule: usize,
     node: Option<String>,
     step: Option<String>,
+    device: Option<String>,
     fingerprint: String,
+}
+
+/// Where the current event of one identity stands in one source.
+#[derive(Debug, Clone, Copy)]
+struct SourceState {
+    last_line: u64,
+    bursts: u64,
+    /// Time of the current event's first line, when it had one.
+    event_start: Option<Stamp>,
 }
 
 #[derive(Debug, Default)]
 struct KeyState {
     raw: u64,
     first_seen: u64,
-    /// source path → (last line, bursts)
-    sources: BTreeMap<String, (u64, u64)>,
+    sources: BTreeMap<String, SourceState>,
     evidence: Vec<Evidence>,
+    first_time: Option<f64>,
+    last_time: Option<f64>,
+}
+
+/// A time read from a log line, in seconds. `absolute` times (with a date)
+/// compare across files; relative ones (seconds since boot, syslog without a
+/// year) only within one file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stamp {
+    /// Seconds (since the Unix epoch when `absolute`).
+    pub secs: f64,
+    /// Whether the time has a date and so compares across files.
+    pub absolute: bool,
 }
 
 /// What the classifier knows about one (node, step).
@@ -72,6 +108,12 @@ pub struct EventGroup {
     pub node: Option<String>,
     /// Step.
     pub step: Option<String>,
+    /// Device (normalised PCI bus id, or `GPU n`) named in the lines.
+    pub device: Option<String>,
+    /// Earliest absolute time of a matched line, seconds since the epoch.
+    pub first_time: Option<f64>,
+    /// Latest absolute time of a matched line.
+    pub last_time: Option<f64>,
     /// De-duplicated events.
     pub events: u64,
     /// Raw matches.
@@ -89,6 +131,7 @@ pub struct Classifier<'r> {
     per_context: BTreeMap<(usize, Option<String>, Option<String>), usize>,
     contexts: BTreeMap<(String, String), StepContext>,
     seq: u64,
+    window_s: f64,
     /// Lines seen, by stream.
     pub lines_seen: BTreeMap<Stream, u64>,
     /// The (node, step) key of the last line that had both.
@@ -104,9 +147,20 @@ impl<'r> Classifier<'r> {
             per_context: BTreeMap::new(),
             contexts: BTreeMap::new(),
             seq: 0,
+            window_s: DEFAULT_WINDOW_S,
             lines_seen: BTreeMap::new(),
             last_context: None,
         }
+    }
+
+    /// Use a de-duplication window of `secs` seconds.
+    pub fn with_window(mut self, secs: f64) -> Self {
+        self.window_s = if secs.is_finite() && secs >= 0.0 {
+            secs
+        } else {
+            DEFAULT_WINDOW_S
+        };
+        self
     }
 
     /// The rules in use.
@@ -135,7 +189,7 @@ impl<'r> Classifier<'r> {
                 .matched
                 .insert(rule.id.clone(), rule.severity);
         }
-        self.record(idx, node, step, fingerprint, evidence);
+        self.record(idx, node, step, None, None, fingerprint, evidence);
     }
 
     /// The per-step contexts seen so far.
@@ -152,7 +206,10 @@ impl<'r> Classifier<'r> {
                 rule: k.rule,
                 node: k.node,
                 step: k.step,
-                events: s.sources.values().map(|(_, b)| *b).max().unwrap_or(0),
+                device: k.device,
+                first_time: s.first_time,
+                last_time: s.last_time,
+                events: s.sources.values().map(|st| st.bursts).max().unwrap_or(0),
                 raw: s.raw,
                 first_seen: s.first_seen,
                 evidence: s.evidence,
@@ -170,25 +227,31 @@ impl<'r> Classifier<'r> {
             .unwrap_or(usize::MAX)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &mut self,
         rule: usize,
         node: Option<&str>,
         step: Option<&str>,
+        device: Option<String>,
+        stamp: Option<Stamp>,
         mut fingerprint: String,
         evidence: Evidence,
     ) {
         let ctx = (rule, node.map(str::to_string), step.map(str::to_string));
+        let mut device = device;
         let known = self.keys.contains_key(&Key {
             rule,
             node: ctx.1.clone(),
             step: ctx.2.clone(),
+            device: device.clone(),
             fingerprint: fingerprint.clone(),
         });
         if !known {
             let n = self.per_context.entry(ctx.clone()).or_default();
             if *n >= FINGERPRINTS_PER_CONTEXT {
                 fingerprint = "(further distinct messages merged)".into();
+                device = None;
             } else {
                 *n += 1;
             }
@@ -197,8 +260,10 @@ impl<'r> Classifier<'r> {
             rule,
             node: ctx.1,
             step: ctx.2,
+            device,
             fingerprint,
         };
+        let window = self.window_s;
         self.seq += 1;
         let seq = self.seq;
         let state = self.keys.entry(key).or_insert_with(|| KeyState {
@@ -214,15 +279,34 @@ impl<'r> Classifier<'r> {
         } else {
             evidence.path.clone()
         };
+        if let Some(t) = stamp.filter(|t| t.absolute) {
+            state.first_time = Some(state.first_time.map_or(t.secs, |f| f.min(t.secs)));
+            state.last_time = Some(state.last_time.map_or(t.secs, |l| l.max(t.secs)));
+        }
         match state.sources.get_mut(&source) {
-            Some((last, bursts)) => {
-                if line.saturating_sub(*last) > BURST_GAP || line < *last {
-                    *bursts += 1;
+            Some(st) => {
+                let new_event = match (st.event_start, stamp) {
+                    // Both timed on the same clock: the window decides.
+                    (Some(start), Some(t)) if start.absolute == t.absolute => {
+                        t.secs - start.secs > window || t.secs < start.secs
+                    }
+                    _ => line.saturating_sub(st.last_line) > BURST_GAP || line < st.last_line,
+                };
+                if new_event {
+                    st.bursts += 1;
+                    st.event_start = stamp;
                 }
-                *last = line;
+                st.last_line = line;
             }
             None => {
-                state.sources.insert(source, (line, 1));
+                state.sources.insert(
+                    source,
+                    SourceState {
+                        last_line: line,
+                        bursts: 1,
+                        event_start: stamp,
+                    },
+                );
             }
         }
         if state.evidence.len() < 3 && !state.evidence.contains(&evidence) {
@@ -287,9 +371,165 @@ impl LineSink for Classifier<'_> {
         }
         if let Some((id, _)) = hit {
             let idx = self.rule_index(&id);
-            self.record(idx, o.node, o.step, fingerprint(text), make_evidence());
+            self.record(
+                idx,
+                o.node,
+                o.step,
+                device_of(text),
+                line_time(text),
+                fingerprint(text),
+                make_evidence(),
+            );
         }
     }
+}
+
+static ISO_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?").expect("static regex")
+});
+static CTIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\[?(?:[A-Z][a-z]{2}) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})\]?",
+    )
+    .expect("static regex")
+});
+static BOOT_TIME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:\S+: )?\[\s*(\d+\.\d+)\]").expect("static regex"));
+static SYSLOG_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ").expect("static regex")
+});
+static PCI_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:PCI:)?([0-9A-Fa-f]{4,8}):([0-9A-Fa-f]{2}):([0-9A-Fa-f]{2})(?:\.[0-7])?\b")
+        .expect("static regex")
+});
+static GPU_INDEX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:GPU ?|cuda:|device )(\d{1,3})\b").expect("static regex"));
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`), so ISO times become comparable seconds without a
+/// date library.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn num(c: Option<regex::Match<'_>>) -> Option<i64> {
+    c?.as_str().parse().ok()
+}
+
+fn civil_secs(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<f64> {
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) as f64)
+}
+
+/// An ISO 8601 date-time (`2026-11-27T03:30:21.112228Z`, `2026-11-27
+/// 03:30:21`) as seconds since the epoch; the zone offset is ignored, as
+/// times are only compared with each other.
+pub fn parse_time(text: &str) -> Option<f64> {
+    let c = ISO_TIME.captures(text)?;
+    let secs = civil_secs(
+        num(c.get(1))?,
+        num(c.get(2))?,
+        num(c.get(3))?,
+        num(c.get(4))?,
+        num(c.get(5))?,
+        num(c.get(6))?,
+    )?;
+    let frac = c
+        .get(7)
+        .and_then(|f| f.as_str().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    Some(secs + frac)
+}
+
+/// The time a log line carries at its start, if any.
+pub fn line_time(text: &str) -> Option<Stamp> {
+    // Only the head of a line holds its time; a date inside a message is data.
+    let head = match text.char_indices().nth(64) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
+    if let Some(c) = CTIME.captures(head) {
+        let mo = MONTHS
+            .iter()
+            .position(|m| Some(*m) == c.get(1).map(|x| x.as_str()))? as i64
+            + 1;
+        let secs = civil_secs(
+            num(c.get(6))?,
+            mo,
+            num(c.get(2))?,
+            num(c.get(3))?,
+            num(c.get(4))?,
+            num(c.get(5))?,
+        )?;
+        return Some(Stamp {
+            secs,
+            absolute: true,
+        });
+    }
+    if let Some(secs) = parse_time(head) {
+        return Some(Stamp {
+            secs,
+            absolute: true,
+        });
+    }
+    if let Some(c) = BOOT_TIME.captures(head) {
+        let secs = c.get(1)?.as_str().parse::<f64>().ok()?;
+        return Some(Stamp {
+            secs,
+            absolute: false,
+        });
+    }
+    if let Some(c) = SYSLOG_TIME.captures(head) {
+        let mo = MONTHS
+            .iter()
+            .position(|m| Some(*m) == c.get(1).map(|x| x.as_str()))? as i64
+            + 1;
+        // No year: seconds within a fixed year, comparable inside one file.
+        let secs = civil_secs(
+            2000,
+            mo,
+            num(c.get(2))?,
+            num(c.get(3))?,
+            num(c.get(4))?,
+            num(c.get(5))?,
+        )?;
+        return Some(Stamp {
+            secs,
+            absolute: false,
+        });
+    }
+    None
+}
+
+/// The device a line names: a PCI bus id (normalised to `dddd:bb:dd`,
+/// lower case, as `nvidia-smi` and the kernel print it differently) or a GPU
+/// index.
+pub fn device_of(text: &str) -> Option<String> {
+    if let Some(c) = PCI_ID.captures(text) {
+        let domain = c.get(1)?.as_str().trim_start_matches('0');
+        let domain = format!("{:0>4}", domain.to_ascii_lowercase());
+        return Some(format!(
+            "{domain}:{}:{}",
+            c.get(2)?.as_str().to_ascii_lowercase(),
+            c.get(3)?.as_str().to_ascii_lowercase()
+        ));
+    }
+    GPU_INDEX
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .map(|m| format!("GPU {}", m.as_str()))
 }
 
 /// The identity of a message: digits and hex runs masked, whitespace folded,
@@ -425,6 +665,98 @@ mod tests {
             c.line(&origin("a.log", i as u64 * 10), &line);
         }
         assert!(c.finish().len() <= FINGERPRINTS_PER_CONTEXT + 1);
+    }
+
+    #[test]
+    fn timestamped_repeats_within_the_window_are_one_event() {
+        let rules = RuleSet::builtin().unwrap();
+        let mut c = Classifier::new(&rules);
+        let line = |t: &str| {
+            format!(
+                "kern  :err   : 2024-08-30T11:{t},000000+00:00 NVRM: Xid (PCI:0000:cb:00): 31, pid=626486, name=pt_main_thread, Ch 00000008"
+            )
+        };
+        // 100 lines apart but 30 s apart: one event; 90 s later: a second.
+        c.line(&origin("k.log", 1), &line("43:00"));
+        c.line(&origin("k.log", 101), &line("43:30"));
+        c.line(&origin("k.log", 201), &line("44:30"));
+        let g = c.finish();
+        assert_eq!(g.len(), 1);
+        assert_eq!((g[0].events, g[0].raw), (2, 3));
+        assert_eq!(g[0].device.as_deref(), Some("0000:cb:00"));
+        assert_eq!(
+            g[0].last_time.zip(g[0].first_time).map(|(l, f)| l - f),
+            Some(90.0)
+        );
+    }
+
+    #[test]
+    fn the_window_is_configurable() {
+        let rules = RuleSet::builtin().unwrap();
+        let mut c = Classifier::new(&rules).with_window(10.0);
+        c.line(
+            &origin("a.log", 1),
+            "2026-01-02 10:00:00 ConnectionRefusedError: [Errno 111] Connection refused",
+        );
+        c.line(
+            &origin("a.log", 2),
+            "2026-01-02 10:00:30 ConnectionRefusedError: [Errno 111] Connection refused",
+        );
+        assert_eq!(c.finish()[0].events, 2);
+    }
+
+    #[test]
+    fn the_same_error_on_two_devices_is_two_events() {
+        let rules = RuleSet::builtin().unwrap();
+        let mut c = Classifier::new(&rules);
+        c.line(
+            &origin("k.log", 1),
+            "NVRM: Xid (PCI:0000:38:00): 43, pid=2924364, name=pt_main_thread, Ch 00000008",
+        );
+        c.line(
+            &origin("k.log", 2),
+            "NVRM: Xid (PCI:0000:3b:00): 43, pid=2924364, name=pt_main_thread, Ch 00000008",
+        );
+        let g = c.finish();
+        assert_eq!(g.len(), 2);
+        assert_eq!(g.iter().map(|g| g.events).sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn line_times_in_the_usual_log_formats() {
+        let iso = line_time("2026-11-27T03:30:21.5Z x").unwrap();
+        assert!(iso.absolute);
+        assert_eq!(iso.secs, 1_795_750_221.5);
+        let ctime = line_time("[Fri Aug 30 11:43:09 2024] NVRM: Xid").unwrap();
+        assert_eq!(ctime.secs, parse_time("2024-08-30T11:43:09").unwrap());
+        let boot = line_time("[ 4254.197860] NVRM: Xid").unwrap();
+        assert_eq!((boot.secs, boot.absolute), (4254.19786, false));
+        assert!(
+            !line_time("Aug 10 15:36:05 gpu-node-a kernel: NVRM")
+                .unwrap()
+                .absolute
+        );
+        // A date deep inside a message is data, not the line's time.
+        let late = format!("{} 2026-01-01T00:00:00", "x".repeat(70));
+        assert_eq!(line_time(&late), None);
+        assert_eq!(line_time("ModuleNotFoundError: x"), None);
+    }
+
+    #[test]
+    fn devices_are_normalised() {
+        assert_eq!(
+            device_of("NVRM: Xid (PCI:0000:3B:00): 79,").as_deref(),
+            Some("0000:3b:00")
+        );
+        assert_eq!(
+            device_of("GPU 00000000:3B:00.0: x").as_deref(),
+            Some("0000:3b:00")
+        );
+        assert_eq!(
+            device_of("Tried to allocate 2 MiB on GPU 3").as_deref(),
+            Some("GPU 3")
+        );
+        assert_eq!(device_of("nothing"), None);
     }
 
     #[test]

@@ -6,11 +6,16 @@
 //! findings, and scores each component. Every number it produces carries the
 //! evidence it came from.
 
+pub mod causes;
+pub mod checks;
 pub mod classify;
+pub mod config;
 pub mod perf;
 pub mod rules;
+pub mod scaling;
 pub mod score;
 pub mod signals;
+pub mod validity;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,7 +26,8 @@ use rules::{CATEGORIES, RuleSet};
 
 /// Component weights in the overall mean (renormalised over the assessed
 /// components).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Weights {
     /// Network and connectivity.
     pub network: f64,
@@ -36,7 +42,10 @@ pub struct Weights {
 }
 
 /// Scoring thresholds and weights; defaults documented in `docs/scoring.md`.
-#[derive(Debug, Clone)]
+/// A user config overrides any of them in its `[scoring]` table (see
+/// [`config`]).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Component weights.
     pub weights: Weights,
@@ -80,18 +89,63 @@ pub struct Settings {
     pub consistency_cap: f64,
     /// Power draw at or above this share of the limit counts as capped.
     pub power_capped_share: f64,
+    /// Uncorrectable ECC errors a GPU may report before it counts.
+    pub ecc_uncorrectable_threshold: u64,
+    /// Absolute GPU temperature limit, °C: a GPU at or above it counts like
+    /// one at its own slowdown temperature. `None`: only the GPU's threshold.
+    pub max_gpu_temperature_c: Option<f64>,
+    /// Clock-event (throttle) reasons that count as a thermal/hardware slowdown.
+    pub throttle_reasons: Vec<String>,
+    /// GPUs every node should have; `None` skips the check.
+    pub expected_gpus_per_node: Option<u32>,
+    /// Per-node overrides of the expected GPU count.
+    pub expected_gpus: BTreeMap<String, u32>,
+    /// Points per missing GPU.
+    pub missing_gpu_points: f64,
+    /// p99-latency CV above which comparable runs count as inconsistent.
+    pub latency_cv_threshold: f64,
+    /// Minimum throughput per benchmark, in the run's headline metric
+    /// (tokens/s for token runs, samples/s otherwise).
+    pub min_throughput: BTreeMap<String, f64>,
+    /// Points per run below its benchmark's minimum throughput.
+    pub min_throughput_points: f64,
+    /// Repeats of one error on one node, step and device within this many
+    /// seconds are one event (lines with timestamps only).
+    pub dedup_window_s: f64,
+    /// A cause and a consequence on the same node are linked when they are
+    /// at most this many seconds apart (when both carry times).
+    pub cause_window_s: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            network: 0.10,
+            hardware: 0.20,
+            software: 0.15,
+            reliability: 0.30,
+            performance: 0.25,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether a throttle reason counts as a thermal/hardware slowdown.
+    pub fn counts_as_throttle(&self, reason: &str) -> bool {
+        self.throttle_reasons.iter().any(|r| r == reason)
+    }
+
+    /// Whether a GPU's temperature is at or over its limit.
+    pub fn too_hot(&self, temp: Option<f64>, slowdown: Option<f64>) -> bool {
+        let Some(t) = temp else { return false };
+        slowdown.is_some_and(|l| t >= l) || self.max_gpu_temperature_c.is_some_and(|l| t >= l)
+    }
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            weights: Weights {
-                network: 0.10,
-                hardware: 0.20,
-                software: 0.15,
-                reliability: 0.30,
-                performance: 0.25,
-            },
+            weights: Weights::default(),
             cap_critical: 40.0,
             cap_high: 70.0,
             cap_medium: 85.0,
@@ -112,6 +166,24 @@ impl Default for Settings {
             throughput_cv_threshold: 0.10,
             consistency_cap: 30.0,
             power_capped_share: 0.98,
+            ecc_uncorrectable_threshold: 0,
+            max_gpu_temperature_c: None,
+            throttle_reasons: [
+                "hw_slowdown",
+                "hw_thermal_slowdown",
+                "sw_thermal_slowdown",
+                "hw_power_brake_slowdown",
+            ]
+            .map(String::from)
+            .to_vec(),
+            expected_gpus_per_node: None,
+            expected_gpus: BTreeMap::new(),
+            missing_gpu_points: 40.0,
+            latency_cv_threshold: 0.15,
+            min_throughput: BTreeMap::new(),
+            min_throughput_points: 10.0,
+            dedup_window_s: 60.0,
+            cause_window_s: 300.0,
         }
     }
 }
@@ -120,6 +192,7 @@ impl Default for Settings {
 pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings) -> Report {
     let rules = classifier.rules();
     signals::raise_all(campaign, &mut classifier, s);
+    checks::raise(campaign, &mut classifier, s);
     let software = software_rows(campaign);
     // Rows from software dumps raise their own drift signals.
     for row in software
@@ -163,8 +236,11 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
             }
         }
     }
+    scaling::raise_latency(campaign, &groups, &mut classifier, s);
     let events = classifier.finish();
-    let findings = findings(&events, rules);
+    let mut findings = findings(&events, rules);
+    let causes = causes::link(&events, rules, campaign, s.cause_window_s, &mut findings);
+    let consistency = scaling::consistency(campaign, &groups);
     let nodes_known = known_nodes(campaign);
     let components = score::components(
         &score::ScoreInputs {
@@ -200,7 +276,12 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
         gpu_probes: signals::gpu_probes::report(campaign),
         platform: signals::platform::report(campaign),
         software_inventory: signals::software::report(campaign),
+        training: signals::training::report(campaign),
         baseline: None,
+        causes,
+        validity: campaign.runs.iter().filter_map(validity::explain).collect(),
+        scaling: scaling::scaling(campaign),
+        consistency,
     }
 }
 
@@ -307,6 +388,8 @@ fn findings(events: &[EventGroup], rules: &RuleSet) -> Vec<Finding> {
             remediation: rule.remediation.clone(),
             status: "active".into(),
             impact: rules.impact(&rule.category, rule.severity),
+            caused_by: Vec::new(),
+            root_cause: false,
         });
     }
     out.sort_by(|a, b| {
@@ -396,95 +479,6 @@ fn node_reports(c: &Campaign, findings: &[Finding], known: &BTreeSet<String>) ->
         .collect()
 }
 
-fn ms(ns: Option<f64>) -> String {
-    ns.map(|v| format!("{:.1} ms", v / 1e6))
-        .unwrap_or_else(|| "?".into())
-}
-
-fn setting_ns(s: &LoadGenSummary, key: &str) -> Option<f64> {
-    s.settings
-        .get(key)?
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| *v > 0.0)
-}
-
-/// Every reason a run is INVALID, in plain words with the numbers.
-pub fn invalid_reasons(s: &LoadGenSummary) -> Vec<String> {
-    let mut out = Vec::new();
-    let recs: Vec<&str> = s.recommendations.iter().map(|e| e.text.as_str()).collect();
-    if s.perf_constraints_met == Some(false) {
-        let ttft = recs.iter().any(|r| r.contains("TTFT"));
-        let tpot = recs.iter().any(|r| r.contains("TPOT"));
-        if ttft {
-            out.push(format!(
-                "TTFT constraint not met: p99 TTFT {} over the {} limit; lower the target QPS.",
-                ms(s.ttft_ns.p99),
-                ms(setting_ns(s, "ttft_latency (ns)"))
-            ));
-        }
-        if tpot {
-            out.push(format!(
-                "TPOT constraint not met: p99 TPOT {} over the {} limit; lower the target QPS or raise batch efficiency.",
-                ms(s.tpot_ns.p99),
-                ms(setting_ns(s, "tpot_latency (ns)"))
-            ));
-        }
-        if !ttft && !tpot {
-            out.push(format!(
-                "Latency constraint not met: p99 latency {} over the {} target latency; lower the target QPS.",
-                ms(s.latency_ns.p99),
-                ms(setting_ns(s, "target_latency (ns)"))
-            ));
-        }
-    }
-    if s.min_duration_met == Some(false) {
-        let min = s
-            .settings
-            .get("min_duration (ms)")
-            .cloned()
-            .unwrap_or_else(|| "?".into());
-        out.push(format!(
-            "Minimum duration not met (min_duration {min} ms): {}",
-            recs.iter()
-                .find(|r| r.contains("QPS") || r.contains("latency"))
-                .copied()
-                .unwrap_or("run longer or raise the expected QPS.")
-        ));
-    }
-    if s.min_queries_met == Some(false) {
-        let min = s
-            .settings
-            .get("min_query_count")
-            .cloned()
-            .unwrap_or_else(|| "?".into());
-        out.push(format!(
-            "Minimum query count not met (min_query_count {min}): the test ended before enough queries were issued."
-        ));
-    }
-    if s.early_stopping_met == Some(false) {
-        let detail: Vec<&str> = s
-            .early_stopping
-            .iter()
-            .map(|e| e.text.trim_start_matches(['*', ' ']))
-            .filter(|t| !t.is_empty())
-            .collect();
-        out.push(format!(
-            "Early stopping not satisfied{}",
-            if detail.is_empty() {
-                ".".to_string()
-            } else {
-                format!(": {}", detail.join(" "))
-            }
-        ));
-    }
-    if s.valid == Some(false) && out.is_empty() {
-        out.push("INVALID without a stated reason in the summary; see the detail log.".into());
-    }
-    out
-}
-
 fn lat(l: &LatencyStats) -> LatencySummary {
     LatencySummary {
         min: l.min,
@@ -553,16 +547,21 @@ fn run_reports(c: &Campaign) -> Vec<RunReport> {
                 },
                 exit_code: step.and_then(|s| s.exit_code),
                 duration_s: detail.and_then(|d| d.duration_s),
-                metrics: summary
-                    .map(|s| RunMetrics {
-                        samples_per_second: s.samples_per_second,
-                        tokens_per_second: s.tokens_per_second,
-                        latency_ns: lat(&s.latency_ns),
-                        ttft_ns: lat(&s.ttft_ns),
-                        tpot_ns: lat(&s.tpot_ns),
-                    })
-                    .unwrap_or_default(),
-                invalid_reasons: summary.map(invalid_reasons).unwrap_or_default(),
+                metrics: {
+                    let mut m = summary
+                        .map(|s| RunMetrics {
+                            samples_per_second: s.samples_per_second,
+                            tokens_per_second: s.tokens_per_second,
+                            latency_ns: lat(&s.latency_ns),
+                            ttft_ns: lat(&s.ttft_ns),
+                            tpot_ns: lat(&s.tpot_ns),
+                            ..RunMetrics::default()
+                        })
+                        .unwrap_or_default();
+                    perf::add_trace_metrics(r, &mut m);
+                    m
+                },
+                invalid_reasons: validity::invalid_reasons(r),
                 loadgen_errors: detail.map_or(0, |d| d.errors.total),
                 loadgen_warnings: detail.map_or(0, |d| d.warnings.total),
                 settings_changed: changed,
@@ -698,11 +697,13 @@ fn inputs_section(c: &Campaign) -> Inputs {
         unreadable: c
             .unreadable
             .iter()
+            .take(LIST_CAP)
             .map(|u| Unreadable {
                 path: u.path.clone(),
                 reason: u.message.clone(),
             })
             .collect(),
+        unreadable_total: c.unreadable.len() as u64,
         by_kind,
         unrecognized: unrecognized
             .iter()

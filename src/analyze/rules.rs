@@ -54,6 +54,10 @@ struct RuleFile {
     /// `[[target]]` entries belong to `index` (src/history/targets.rs).
     #[serde(default, rename = "target")]
     _targets: Vec<toml::Value>,
+    /// Score settings of a user config; read by `config::load_settings`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    scoring: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -161,7 +161,9 @@ fn network(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
         "Network and connectivity",
         s.weights.network,
         (
-            hosts.len(),
+            // Pseudo-hosts such as `(cluster)` for Kubernetes jobs are not
+            // nodes: counting them could push coverage past 100 %.
+            hosts.iter().filter(|h| inp.nodes.contains(**h)).count(),
             inp.nodes.len(),
             "nodes named in a harness record".into(),
         ),
@@ -204,7 +206,7 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
             g.ecc_volatile_uncorrectable
                 .or(g.ecc_aggregate_uncorrectable)
                 .unwrap_or(0)
-                > 0
+                > s.ecc_uncorrectable_threshold
         });
         checks.push(check(
             "hardware.ecc_uncorrectable",
@@ -228,9 +230,7 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
             format!("{n} GPU(s) with pending retirement/remapping or a remapping failure"),
             e,
         ));
-        let (n, e) = ev(
-            &|g| matches!((g.temperature_c, g.temperature_slowdown_c), (Some(t), Some(l)) if t >= l),
-        );
+        let (n, e) = ev(&|g| s.too_hot(g.temperature_c, g.temperature_slowdown_c));
         let measured = gpus
             .iter()
             .filter(|(_, g)| g.temperature_c.is_some())
@@ -245,7 +245,7 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
         let (n, e) = ev(&|g| {
             g.throttle_reasons_active
                 .iter()
-                .any(|r| is_thermal_throttle(r))
+                .any(|r| s.counts_as_throttle(r))
         });
         checks.push(check(
             "hardware.throttling",
@@ -273,6 +273,7 @@ fn hardware(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
             .filter(|f| !is_probe_signal(&f.rule))
             .cloned()
             .collect();
+        checks.extend(super::checks::gpu_count_check(inp.campaign, s));
         let (log_events, e) = events_in(&from_logs, &["gpu_hardware", "thermal_power"]);
         checks.push(check(
             "hardware.log_errors",
@@ -311,6 +312,8 @@ fn is_probe_signal(rule: &str) -> bool {
         rule,
         "gpu.ecc_uncorrectable"
             | "gpu.memory_retirement_pending"
+            | "gpu.row_remap_failure"
+            | "gpu.count_below_expected"
             | "gpu.temperature_slowdown"
             | "gpu.throttle_active"
             | "gpu.power_capped"
@@ -561,6 +564,11 @@ fn performance(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
                 }
             }
         }
+        checks.extend(super::checks::performance_checks(
+            inp.campaign,
+            inp.groups,
+            s,
+        ));
         checks.push(check(
             "performance.throughput_consistency",
             &format!(

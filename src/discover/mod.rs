@@ -19,7 +19,7 @@ use walkdir::WalkDir;
 use crate::model::ArtifactKind;
 use crate::parse::{
     ansible, dcgm, kernel_log, kubectl, loadgen_accuracy, loadgen_trace, nvidia_smi_csv,
-    nvidia_smi_text, nvidia_smi_xml, software,
+    nvidia_smi_text, nvidia_smi_xml, software, training,
 };
 
 /// Bytes read from the head of a file to sniff its kind.
@@ -195,6 +195,7 @@ fn kind_by_name(rel: &str) -> Option<ArtifactKind> {
         n if n.ends_with(".run.json") => ArtifactKind::RunRecord,
         "stdout.log" if in_steps => ArtifactKind::StepStdout,
         "stderr.log" if in_steps => ArtifactKind::StepStderr,
+        n if training::is_result_name(n) => ArtifactKind::TrainingLog,
         _ => return None,
     })
 }
@@ -228,6 +229,10 @@ pub fn sniff_bytes(name: &str, head: &[u8]) -> ArtifactKind {
         ArtifactKind::LoadgenTrace
     } else if loadgen_accuracy::sniff(head) {
         ArtifactKind::LoadgenAccuracy
+    } else if training::sniff(head) {
+        // Before the LoadGen check: both write `:::MLLOG`, only training
+        // logs use training keys.
+        ArtifactKind::TrainingLog
     } else if memchr::memmem::find(head, b":::MLLOG").is_some() {
         ArtifactKind::LoadgenDetail
     } else if memchr::memmem::find(head, b"MLPerf Results Summary").is_some() {

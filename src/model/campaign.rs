@@ -11,6 +11,7 @@ use super::loadgen_extra::*;
 use super::platform::*;
 use super::software::*;
 use super::source::ParseWarning;
+use super::training::TrainingLog;
 
 /// What a file was recognised as. Order is the order files are parsed in
 /// within one directory-independent pass (harness records first, so host
@@ -54,6 +55,8 @@ pub enum ArtifactKind {
     SoftwareDump,
     /// Generic harness run record (`*.run.json`).
     RunRecord,
+    /// MLPerf Training/HPC `result_*.txt` (`:::MLLOG` from mlperf-logging).
+    TrainingLog,
     /// Anything else: counted and listed, not an error.
     Unrecognized,
 }
@@ -80,6 +83,7 @@ impl ArtifactKind {
             ArtifactKind::Kubectl => "kubectl",
             ArtifactKind::SoftwareDump => "software_dump",
             ArtifactKind::RunRecord => "run_record",
+            ArtifactKind::TrainingLog => "training_log",
             ArtifactKind::Unrecognized => "unrecognized",
         }
     }
@@ -200,6 +204,8 @@ pub struct Campaign {
     pub submission_meta: Vec<(String, SubmissionMeta)>,
     /// `kubectl get nodes -o json`: (path, parse).
     pub kube_nodes: Vec<(String, KubeNodes)>,
+    /// MLPerf Training logs: (path, parse), in path order.
+    pub training: Vec<(String, TrainingLog)>,
 }
 
 impl Campaign {

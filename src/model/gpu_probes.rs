@@ -612,6 +612,71 @@ pub struct GpuProbesReport {
     /// `nvidia-smi -q` text dumps per node, with their GPU facts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub text_dumps: Vec<TextDumpRow>,
+    /// Harness steps that ran while a telemetry series of the same node was
+    /// recording, with each GPU's mean readings during the step (node-local
+    /// times; see `docs/scoring.md`). At most [`STEP_TELEMETRY_MAX_STEPS`]
+    /// steps per node, in start order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepTelemetry>,
+    /// Overlapping steps past the per-node cap, not listed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub steps_omitted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Most steps per node listed in [`GpuProbesReport::steps`].
+pub const STEP_TELEMETRY_MAX_STEPS: usize = 64;
+
+/// GPU telemetry while one harness step ran.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct StepTelemetry {
+    /// Node the step ran on (and the telemetry was read on).
+    pub node: String,
+    /// Step (task) name.
+    pub step: String,
+    /// Start, node-local time as the harness printed it.
+    pub started_at: String,
+    /// End, as printed.
+    pub ended_at: String,
+    /// Length of the step's window, seconds.
+    pub duration_s: f64,
+    /// The LoadGen run this step ran, when linked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// One row per GPU with readings during the step.
+    pub gpus: Vec<StepGpuTelemetry>,
+}
+
+/// One GPU's telemetry during one step: the means of the timeline buckets
+/// that overlap the step's window.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct StepGpuTelemetry {
+    /// `GPU <bus id>` (else its index, else the CSV row key).
+    pub gpu: String,
+    /// CSV files the readings come from (one GPU may be in several).
+    pub paths: Vec<String>,
+    /// Telemetry rows in the overlapping buckets.
+    pub samples: u64,
+    /// Where the overlap starts in the series: seconds after the GPU's
+    /// first reading (`first_timestamp` of its series).
+    pub series_from_s: f64,
+    /// Where the overlap ends, seconds after the first reading.
+    pub series_to_s: f64,
+    /// Mean `utilization.gpu`, percent.
+    pub utilization_pct: Option<f64>,
+    /// Mean `memory.used`, MiB.
+    pub memory_used_mib: Option<f64>,
+    /// Mean power draw, W.
+    pub power_draw_w: Option<f64>,
+    /// Mean GPU temperature, °C.
+    pub temperature_c: Option<f64>,
+    /// Mean SM clock, MHz.
+    pub sm_clock_mhz: Option<f64>,
+    /// Plain words, with the numbers.
+    pub text: String,
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub struct Distribution {
     pub max_ns: u64,
     /// Mean, exact up to rounding to the nanosecond.
     pub mean_ns: u64,
+    /// Population standard deviation, computed over every value (Welford's
+    /// online algorithm, not the histogram), rounded to the nanosecond.
+    pub stddev_ns: u64,
     /// Median estimate.
     pub p50_ns: u64,
     /// 90th percentile estimate.
@@ -32,6 +35,66 @@ pub struct Distribution {
     /// Non-empty buckets, coarsened so there are at most
     /// [`CHART_BUCKETS_MAX`], for a distribution chart.
     pub buckets: Vec<HistogramBucket>,
+    /// Non-empty buckets at full resolution (16 per power of two, at most
+    /// 976), so analysis can count the values under a limit. Not written to
+    /// the report: `buckets` is what charts need.
+    #[serde(skip)]
+    pub fine_buckets: Vec<HistogramBucket>,
+}
+
+/// How many values of a [`Distribution`] are at or under a limit: exact
+/// when the limit is below the minimum or at least the maximum, otherwise
+/// bounded by the one bucket that straddles the limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CountWithin {
+    /// Values surely at or under the limit.
+    pub at_least: u64,
+    /// Estimate: the straddling bucket's values spread evenly over its range.
+    pub estimate: f64,
+    /// Values possibly at or under the limit.
+    pub at_most: u64,
+}
+
+impl Distribution {
+    /// Values at or under `limit_ns`. `None` when the limit falls inside the
+    /// range of values but the full-resolution buckets are not at hand.
+    pub fn count_within(&self, limit_ns: u64) -> Option<CountWithin> {
+        let exact = |n: u64| CountWithin {
+            at_least: n,
+            estimate: n as f64,
+            at_most: n,
+        };
+        if self.count == 0 || limit_ns < self.min_ns {
+            return Some(exact(0));
+        }
+        if limit_ns >= self.max_ns {
+            return Some(exact(self.count));
+        }
+        if self.fine_buckets.is_empty() {
+            return None;
+        }
+        let (mut sure, mut maybe, mut estimate) = (0u64, 0u64, 0.0f64);
+        for b in &self.fine_buckets {
+            // The bucket's values lie in [lo, hi], narrowed to the exact
+            // min and max, as for the percentile estimates.
+            let lo = b.lower_ns.max(self.min_ns);
+            let hi = b.upper_ns.saturating_sub(1).min(self.max_ns).max(lo);
+            if hi <= limit_ns {
+                sure += b.count;
+                estimate += b.count as f64;
+            } else if lo <= limit_ns {
+                maybe += b.count;
+                let span = (hi - lo) as f64 + 1.0;
+                let share = ((limit_ns - lo) as f64 + 1.0) / span;
+                estimate += b.count as f64 * share.clamp(0.0, 1.0);
+            }
+        }
+        Some(CountWithin {
+            at_least: sure,
+            estimate,
+            at_most: sure + maybe,
+        })
+    }
 }
 
 /// Most buckets a [`Distribution`] hands to charts.

@@ -3,8 +3,8 @@
 //! - [`source`]: where a fact came from (file and line) and how bad it is.
 //! - [`artifacts`]: what each parser produces from one file — bounded
 //!   aggregates, never the raw records.
-//! - [`loadgen_extra`], [`gpu_probes`], [`platform`], [`software`]: what the
-//!   parsers of the other artifact families produce.
+//! - [`loadgen_extra`], [`gpu_probes`], [`platform`], [`software`],
+//!   [`training`]: what the parsers of the other artifact families produce.
 //! - [`campaign`]: the parsed files assembled into nodes, runs and steps.
 //! - [`baseline`]: the optional comparison with an earlier report.
 //! - [`report`]: the analysed result; its JSON form is the `report.json`
@@ -21,6 +21,7 @@ pub mod platform;
 pub mod report;
 pub mod software;
 pub mod source;
+pub mod training;
 
 pub use artifacts::*;
 pub use baseline::*;
@@ -31,3 +32,4 @@ pub use platform::*;
 pub use report::*;
 pub use software::*;
 pub use source::*;
+pub use training::*;

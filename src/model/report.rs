@@ -21,6 +21,7 @@ use super::loadgen_extra::LoadGenExtraReport;
 use super::platform::PlatformReport;
 use super::software::SoftwareReport;
 use super::source::{Evidence, ParseWarning, Severity};
+use super::training::TrainingReport;
 
 /// Version of the `report.json` layout. Bump the major on any removal or
 /// change of meaning; additions keep it.
@@ -68,10 +69,22 @@ pub struct Report {
     pub platform: PlatformReport,
     /// Software-stack dumps per node.
     pub software_inventory: SoftwareReport,
+    /// MLPerf Training logs: time-to-train, convergence, compliance; absent
+    /// when no training log was read.
+    #[serde(default, skip_serializing_if = "TrainingReport::is_empty")]
+    pub training: TrainingReport,
     /// Comparison with an earlier report (`report --baseline`); absent
     /// without one, so reports without a baseline are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineComparison>,
+    /// Likely root causes linked to the failures they explain.
+    pub causes: Vec<CauseLink>,
+    /// Per-run MLPerf validity, explained against the benchmark's constraints.
+    pub validity: Vec<RunValidity>,
+    /// Scaling efficiency of multi-node / multi-GPU runs against a baseline.
+    pub scaling: Vec<ScalingRow>,
+    /// Throughput and latency consistency between nodes, outlier named.
+    pub consistency: Vec<NodeConsistency>,
 }
 
 /// Tool identity.
@@ -103,8 +116,10 @@ pub struct Inputs {
     pub files_recognized: u64,
     /// Files not recognised (listed in `unrecognized`).
     pub files_unrecognized: u64,
-    /// Files or folders that could not be read.
+    /// Files or folders that could not be read (capped at [`LIST_CAP`]).
     pub unreadable: Vec<Unreadable>,
+    /// How many files or folders could not be read, listed or not.
+    pub unreadable_total: u64,
     /// Count of files per kind.
     pub by_kind: BTreeMap<String, u64>,
     /// Unrecognised paths (capped at [`LIST_CAP`]; the count above is exact).
@@ -320,6 +335,66 @@ pub struct RunMetrics {
     pub ttft_ns: LatencySummary,
     /// Time per output token.
     pub tpot_ns: LatencySummary,
+    /// Population standard deviation of per-sample latency, ns (from the
+    /// trace: LoadGen's summary has no standard deviation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_stddev_ns: Option<f64>,
+    /// Coefficient of variation of per-sample latency (stddev / mean over
+    /// the trace's samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_cv: Option<f64>,
+    /// Population standard deviation of time to first token, ns (trace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_stddev_ns: Option<f64>,
+    /// Coefficient of variation of time to first token (trace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_cv: Option<f64>,
+    /// Where the standard deviations come from (`trace <path> …`), or why
+    /// there are none (`needs the trace …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stddev_source: Option<String>,
+    /// Share of queries within the latency constraint, from the trace
+    /// (Server and Interactive runs with a trace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodput: Option<Goodput>,
+}
+
+/// Goodput: the share of a run's queries within its latency constraint,
+/// counted from the trace's per-query histogram. The histogram has 16
+/// buckets per power of two, so the count is exact when the limit lies
+/// outside the range of values and otherwise bounded by the one bucket
+/// that straddles the limit (`within_min`…`within_max`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Goodput {
+    /// What is counted per query: `ttft` (token runs) or `latency`.
+    pub metric: String,
+    /// The limit, ns (a query within it has a value at or under it).
+    pub limit_ns: f64,
+    /// Where the limit comes from (the benchmark's published constraint,
+    /// or the run's LoadGen setting).
+    pub limit_source: String,
+    /// Queries in the trace's histogram.
+    pub queries: u64,
+    /// Estimated queries within the limit.
+    pub within: f64,
+    /// Queries surely within the limit.
+    pub within_min: u64,
+    /// Queries possibly within the limit.
+    pub within_max: u64,
+    /// `within / queries`, 0–1.
+    pub share: f64,
+    /// `within_min / queries`.
+    pub share_min: f64,
+    /// `within_max / queries`.
+    pub share_max: f64,
+    /// Whether the count is exact or how wide the bucket bound is, in words.
+    pub resolution: String,
+    /// Constraints not counted per query, and why (TPOT: the trace has no
+    /// per-query token counts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_counted: Vec<String>,
+    /// Plain words: `goodput 93.1 % of 12,345 queries within TTFT ≤ 2 s …`.
+    pub text: String,
 }
 
 /// One LoadGen run.
@@ -407,6 +482,10 @@ pub struct Finding {
     pub status: String,
     /// Impact text from the category × severity table.
     pub impact: String,
+    /// Rule ids of findings that likely caused this one (see `causes`).
+    pub caused_by: Vec<String>,
+    /// True when this finding is the likely root cause of another one.
+    pub root_cause: bool,
 }
 
 /// One row of the error-classification table.
@@ -484,4 +563,124 @@ pub struct Recommendation {
     pub rules: Vec<String>,
     /// Nodes it concerns.
     pub nodes: Vec<String>,
+}
+
+/// A likely root cause and the failures it explains.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct CauseLink {
+    /// Rule id of the cause finding.
+    pub cause: String,
+    /// Rule ids of the consequence findings, sorted.
+    pub consequences: Vec<String>,
+    /// Nodes where cause and consequence meet, sorted.
+    pub nodes: Vec<String>,
+    /// Steps concerned, sorted.
+    pub steps: Vec<String>,
+    /// Why the two are linked, in plain words.
+    pub why: String,
+    /// The cause's evidence first, then the consequence's.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One requirement a run was checked against.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct RequirementCheck {
+    /// Stable id (`ttft_p99`, `tpot_p99`, `latency`, `min_duration`,
+    /// `min_queries`, `early_stopping`, `benchmark_ttft_limit`, …).
+    pub id: String,
+    /// `loadgen` (LoadGen's own verdict), `benchmark` (the published
+    /// constraint from `constraints.toml`) or `accuracy` (an accuracy
+    /// target from `constraints.toml` against `accuracy.txt`).
+    pub source: String,
+    /// Whether the requirement is met.
+    pub met: bool,
+    /// Measured value, in `unit`.
+    pub actual: Option<f64>,
+    /// Required value, in `unit`.
+    pub limit: Option<f64>,
+    /// Unit of `actual` and `limit` (`ms`, `queries`, `samples`).
+    pub unit: String,
+    /// Plain words, with the numbers and by how much.
+    pub text: String,
+    /// What to do when it is not met.
+    pub fix: Option<String>,
+}
+
+/// Validity of one LoadGen run, explained.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct RunValidity {
+    /// Run id.
+    pub run: String,
+    /// Benchmark, from the submission path or SUT name, when known.
+    pub benchmark: Option<String>,
+    /// Scenario used for the constraints (`Interactive` from the path).
+    pub scenario: Option<String>,
+    /// LoadGen's own verdict: `VALID`, `INVALID` or `UNKNOWN`.
+    pub loadgen_result: String,
+    /// Verdict after the benchmark's published constraints.
+    pub verdict: String,
+    /// One sentence: the verdict and every failed requirement with its fix.
+    pub summary: String,
+    /// Every requirement checked.
+    pub checks: Vec<RequirementCheck>,
+    /// Accuracy targets of the benchmark, in plain words (checked against
+    /// `accuracy.txt` when the run has one: `source: accuracy` checks).
+    pub accuracy_targets: Vec<String>,
+    /// Where the constraints come from.
+    pub constraint_source: Option<String>,
+    /// Goodput in words, when the run has a trace to count it from (see
+    /// `runs[].metrics.goodput`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodput: Option<String>,
+}
+
+/// Combined throughput of a multi-node or multi-GPU run against a
+/// single-node / single-GPU baseline of the same benchmark and scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ScalingRow {
+    /// What is compared (benchmark and scenario).
+    pub key: String,
+    /// Metric compared (`samples/s` or `tokens/s`).
+    pub metric: String,
+    /// Baseline run id.
+    pub baseline_run: String,
+    /// Baseline throughput.
+    pub baseline: f64,
+    /// Units (nodes or GPUs) of the baseline.
+    pub baseline_units: u32,
+    /// Scaled run ids (one multi-node run, or the per-node runs combined).
+    pub runs: Vec<String>,
+    /// Combined throughput of the scaled runs.
+    pub combined: f64,
+    /// Units of the scaled configuration.
+    pub units: u32,
+    /// What a unit is (`nodes` or `GPUs`).
+    pub unit: String,
+    /// combined / (baseline × units / baseline_units), 0–1+.
+    pub efficiency: f64,
+    /// The formula with the numbers.
+    pub formula: String,
+}
+
+/// Spread of one metric across nodes, with the outlier named.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct NodeConsistency {
+    /// Group key (as in `performance.groups`).
+    pub key: String,
+    /// `samples/s`, `tokens/s` or `p99 latency ms`.
+    pub metric: String,
+    /// Node → value.
+    pub values: BTreeMap<String, f64>,
+    /// Mean over nodes.
+    pub mean: f64,
+    /// Population standard deviation.
+    pub stddev: f64,
+    /// stddev / mean.
+    pub cv: f64,
+    /// The node furthest from the mean.
+    pub outlier_node: String,
+    /// Its deviation from the mean, relative (−0.25 = 25 % below).
+    pub outlier_deviation: f64,
+    /// Plain words.
+    pub text: String,
 }

@@ -12,13 +12,14 @@
 use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::io::{self, BufRead, Read};
+use std::io::BufRead;
 use std::rc::Rc;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use super::json_lines::CountingReader;
 use super::lines::MAX_LINE;
 use super::{LineOrigin, LineSink, Parsed};
 use crate::model::{
@@ -68,10 +69,7 @@ pub fn parse<R: BufRead>(
     sink: &mut dyn LineSink,
 ) -> Parsed<HarnessRun> {
     let newlines = Rc::new(Cell::new(0u64));
-    let counting = CountingReader {
-        inner: reader,
-        newlines: Rc::clone(&newlines),
-    };
+    let counting = CountingReader::new(reader, Rc::clone(&newlines));
     let mut state = State {
         path,
         newlines,
@@ -152,27 +150,6 @@ fn json_warning(path: &str, e: &serde_json::Error, steps_kept: usize) -> ParseWa
         line,
         format!("{what}: {bare}{column}; kept the {steps_kept} task result(s) read before it"),
     )
-}
-
-/// Reads from a `BufRead` and counts the newlines handed out. serde_json's
-/// `IoRead` pulls one byte at a time and peeks at most one byte ahead, so the
-/// count is the line the deserializer is on when a visitor runs.
-struct CountingReader<R> {
-    inner: R,
-    newlines: Rc<Cell<u64>>,
-}
-
-impl<R: BufRead> Read for CountingReader<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.inner.fill_buf()?;
-        let n = avail.len().min(out.len());
-        let (src, dst) = (&avail[..n], &mut out[..n]);
-        dst.copy_from_slice(src);
-        let seen = memchr::memchr_iter(b'\n', src).count() as u64;
-        self.newlines.set(self.newlines.get() + seen);
-        self.inner.consume(n);
-        Ok(n)
-    }
 }
 
 /// Everything the visitors share while they walk the document.

@@ -15,13 +15,14 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::io::{self, BufRead, Read};
+use std::io::BufRead;
 use std::rc::Rc;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::Parsed;
+use super::json_lines::CountingReader;
 use crate::model::{
     DcgmDiag, DcgmEntity, DcgmResult, DcgmTest, DcgmWarning, EVIDENCE_TEXT_MAX, Evidence, MAX_GPUS,
     ParseWarning, cap_text, dcgm_category_name, dcgm_severity_name, status_rank,
@@ -98,10 +99,7 @@ pub fn sniff(head: &[u8]) -> bool {
 /// Parse a diagnostic result.
 pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<DcgmDiag> {
     let newlines = Rc::new(Cell::new(0u64));
-    let counting = CountingReader {
-        inner: reader,
-        newlines: Rc::clone(&newlines),
-    };
+    let counting = CountingReader::new(reader, Rc::clone(&newlines));
     let mut state = State {
         path,
         newlines,
@@ -264,29 +262,6 @@ fn json_warning(path: &str, e: &serde_json::Error, tests_kept: usize) -> ParseWa
         line,
         format!("{what}: {bare}; kept the {tests_kept} test(s) read before it"),
     )
-}
-
-/// Reads from a `BufRead` and counts the newlines handed out. serde_json's
-/// `IoRead` pulls one byte at a time, so the count is the line the
-/// deserializer is on when a visitor runs.
-struct CountingReader<R> {
-    inner: R,
-    newlines: Rc<Cell<u64>>,
-}
-
-impl<R: BufRead> Read for CountingReader<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.inner.fill_buf()?;
-        let n = avail.len().min(out.len());
-        let (Some(src), Some(dst)) = (avail.get(..n), out.get_mut(..n)) else {
-            return Ok(0);
-        };
-        dst.copy_from_slice(src);
-        let seen = memchr::memchr_iter(b'\n', src).count() as u64;
-        self.newlines.set(self.newlines.get() + seen);
-        self.inner.consume(n);
-        Ok(n)
-    }
 }
 
 /// Any JSON value read as text: strings as they are, numbers and booleans

@@ -198,7 +198,10 @@ fn sniff_content(head: &[u8]) -> bool {
     }
     let candidates: Vec<&str> = lines
         .iter()
-        .map(|l| l.trim_end_matches('\r'))
+        // A crash can leave a zero-filled block where unflushed lines were
+        // (found by the bad-input tests): NULs are not content, so they
+        // neither make nor break a kernel log.
+        .map(|l| l.trim_end_matches('\r').trim_matches('\0'))
         .filter(|l| !l.trim().is_empty())
         // Continuation lines of a multi-line message are indented.
         .filter(|l| !l.starts_with([' ', '\t']))
@@ -611,6 +614,11 @@ mod tests {
         assert!(!sniff("x.log", b""));
         // A cut last line does not count against the head.
         assert!(sniff("x", b"[    1.000000] a\n[    1.000001] b\n[    1.0"));
+        // A zero-filled block left by a crash does not hide a kernel log.
+        let mut zeroed = b"[    1.000000] a\n".to_vec();
+        zeroed.extend([0u8; 600]);
+        zeroed.extend_from_slice(b"\n\0\0[    2.000000] b\n");
+        assert!(sniff("node1-kernel.txt", &zeroed));
     }
 
     #[test]

@@ -18,9 +18,8 @@ use std::rc::Rc;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::run_record::{
-    CountingReader, LineSeed, as_int, feed_text, json_warning, parse_rfc3339_us,
-};
+use super::json_lines::CountingReader;
+use super::run_record::{LineSeed, as_int, feed_text, json_warning, parse_rfc3339_us};
 use super::{LineSink, Parsed};
 use crate::model::{
     EVIDENCE_TEXT_MAX, Evidence, HarnessRun, KubeCondition, KubeNode, KubeNodes, Kubectl, Outcome,

@@ -34,12 +34,16 @@ pub struct LineReader<R> {
     bytes: u64,
     /// Lines that were cut at [`MAX_LINE`].
     pub long_lines: u64,
+    /// First line that was cut at [`MAX_LINE`].
+    pub first_long_line: Option<u64>,
     /// Lines that were not valid UTF-8.
     pub invalid_utf8_lines: u64,
     /// First line that was not valid UTF-8.
     pub first_invalid_utf8: Option<u64>,
     /// Lines containing NUL bytes.
     pub nul_lines: u64,
+    /// First line containing a NUL byte.
+    pub first_nul_line: Option<u64>,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -53,9 +57,11 @@ impl<R: BufRead> LineReader<R> {
             number: 0,
             bytes: 0,
             long_lines: 0,
+            first_long_line: None,
             invalid_utf8_lines: 0,
             first_invalid_utf8: None,
             nul_lines: 0,
+            first_nul_line: None,
         }
     }
 
@@ -103,6 +109,7 @@ impl<R: BufRead> LineReader<R> {
         let truncated = line.len() > MAX_LINE;
         if truncated {
             self.long_lines += 1;
+            self.first_long_line.get_or_insert(self.number);
             line = line.get(..MAX_LINE).unwrap_or(line);
         }
         if let Some(rest) = line.strip_suffix(b"\r") {
@@ -110,6 +117,7 @@ impl<R: BufRead> LineReader<R> {
         }
         if memchr::memchr(0, line).is_some() {
             self.nul_lines += 1;
+            self.first_nul_line.get_or_insert(self.number);
         }
         let text = match std::str::from_utf8(line) {
             Ok(s) => s,
@@ -161,12 +169,14 @@ impl<R: BufRead> LineReader<R> {
         self.number += 1;
         if truncated {
             self.long_lines += 1;
+            self.first_long_line.get_or_insert(self.number);
         }
         if self.raw.last() == Some(&b'\r') {
             self.raw.pop();
         }
         if memchr::memchr(0, &self.raw).is_some() {
             self.nul_lines += 1;
+            self.first_nul_line.get_or_insert(self.number);
         }
         self.text.clear();
         match std::str::from_utf8(&self.raw) {
@@ -195,13 +205,14 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// Warnings about what this reader had to do to the input (cut lines,
-    /// lossy decoding, NUL bytes), naming `path`.
+    /// lossy decoding, NUL bytes), naming `path` and the first line affected,
+    /// so a reader can find it.
     pub fn warnings(&self, path: &str) -> Vec<crate::model::ParseWarning> {
         let mut out = Vec::new();
         if self.long_lines > 0 {
             out.push(crate::model::ParseWarning::new(
                 path,
-                None,
+                self.first_long_line,
                 format!(
                     "{} line(s) longer than {} KiB were cut to that length",
                     self.long_lines,
@@ -222,7 +233,7 @@ impl<R: BufRead> LineReader<R> {
         if self.nul_lines > 0 {
             out.push(crate::model::ParseWarning::new(
                 path,
-                None,
+                self.first_nul_line,
                 format!("{} line(s) contain NUL bytes", self.nul_lines),
             ));
         }
@@ -284,7 +295,7 @@ mod tests {
     }
 
     /// Every line and counter, read through a buffer of `cap` bytes.
-    fn read_all(input: &[u8], cap: usize) -> (Vec<(u64, String, bool)>, [u64; 5]) {
+    fn read_all(input: &[u8], cap: usize) -> (Vec<(u64, String, bool)>, [u64; 7]) {
         let mut r = LineReader::new(io::BufReader::with_capacity(cap, input));
         let mut out = Vec::new();
         while let Some(l) = r.next_line().unwrap() {
@@ -296,6 +307,8 @@ mod tests {
             r.invalid_utf8_lines,
             r.first_invalid_utf8.unwrap_or(0),
             r.nul_lines,
+            r.first_long_line.unwrap_or(0),
+            r.first_nul_line.unwrap_or(0),
         ];
         (out, counters)
     }
@@ -318,7 +331,21 @@ mod tests {
         assert!(big.0[5].2);
         assert_eq!(big.0[6].1.len(), MAX_LINE - 1);
         assert_eq!(big.0[7].1, "été");
-        assert_eq!(big.1, [input.len() as u64, 1, 1, 2, 1]);
+        assert_eq!(big.1, [input.len() as u64, 1, 1, 2, 1, 6, 3]);
+    }
+
+    #[test]
+    fn warnings_name_the_first_line_affected() {
+        let mut input = b"ok\n".to_vec();
+        input.extend(vec![b'x'; MAX_LINE + 1]);
+        input.extend_from_slice(b"\nfine\nnul\0here\n\0again\n");
+        let mut r = LineReader::new(io::BufReader::new(&input[..]));
+        while r.next_line().unwrap().is_some() {}
+        let w = r.warnings("f.log");
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert_eq!((w[0].line, w[1].line), (Some(2), Some(4)), "{w:?}");
+        assert!(w[0].message.starts_with("1 line(s) longer than 64 KiB"));
+        assert!(w[1].message.starts_with("2 line(s) contain NUL bytes"));
     }
 
     #[test]

@@ -169,6 +169,7 @@ pub fn parse<R: BufRead>(
         first_malformed: None,
         text_lines: 0,
         unexpected_long: 0,
+        first_unexpected_long: None,
         requested_scenario: None,
         dropped_keys: 0,
         first_dropped: None,
@@ -200,6 +201,7 @@ pub fn parse<R: BufRead>(
     }
     // Cut bulk lines are expected (see BULK_KEYS); report only the others.
     lines.long_lines = d.unexpected_long;
+    lines.first_long_line = d.first_unexpected_long;
     warnings.extend(lines.warnings(path));
     d.finish(lines.lines_read(), &mut warnings);
     Parsed {
@@ -221,6 +223,8 @@ struct DetailParser<'p> {
     text_lines: u64,
     /// Lines cut at the line cap that were not bulk records.
     unexpected_long: u64,
+    /// The first of them, for the warning's line number.
+    first_unexpected_long: Option<u64>,
     /// Fallback when `effective_scenario` is missing.
     requested_scenario: Option<Scenario>,
     /// Keys refused because their map was full, and the first such line.
@@ -251,11 +255,13 @@ impl DetailParser<'_> {
                         self.out.records += 1;
                         if !BULK_KEYS.contains(&key.as_str()) {
                             self.unexpected_long += 1;
+                            self.first_unexpected_long.get_or_insert(number);
                         }
                         self.keyed(number, &key, &RecordValue::Missing, false, false, sink);
                         return;
                     }
                     self.unexpected_long += 1;
+                    self.first_unexpected_long.get_or_insert(number);
                 }
                 self.out.malformed_lines += 1;
                 self.first_malformed

@@ -487,6 +487,19 @@ impl TraceAggregator {
                 Some(line),
                 "file ends inside this event: the trace is truncated",
             ));
+        } else if scan.depth > 0 && self.events == 0 {
+            // Found by the deep-nesting test: a file cut (or padded) before
+            // its first event passed without a word. (LoadGen itself leaves
+            // the event array unclosed; with events read, the `LastTrace`
+            // check below speaks for truncation.)
+            warnings.push(ParseWarning::new(
+                path,
+                Some(scan.line),
+                format!(
+                    "file ends with {} unclosed `[` or `{{` and no trace event: truncated, or not a trace",
+                    scan.depth
+                ),
+            ));
         }
         if layout.is_some() && self.events > 0 && !self.last_trace {
             warnings.push(ParseWarning::new(
@@ -573,6 +586,11 @@ struct LogHistogram {
     sum: u128,
     min: u64,
     max: u64,
+    /// Welford's running mean and sum of squared deviations, for the
+    /// standard deviation in one pass without the cancellation of
+    /// `Σx² − n·mean²`.
+    mean: f64,
+    m2: f64,
 }
 
 impl Default for LogHistogram {
@@ -583,6 +601,8 @@ impl Default for LogHistogram {
             sum: 0,
             min: u64::MAX,
             max: 0,
+            mean: 0.0,
+            m2: 0.0,
         }
     }
 }
@@ -625,6 +645,33 @@ impl LogHistogram {
         self.sum += u128::from(v);
         self.min = self.min.min(v);
         self.max = self.max.max(v);
+        let x = v as f64;
+        let delta = x - self.mean;
+        self.mean += delta / self.count as f64;
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// Population standard deviation, rounded to the nanosecond.
+    fn stddev(&self) -> u64 {
+        if self.count == 0 {
+            return 0;
+        }
+        let var = (self.m2 / self.count as f64).max(0.0);
+        to_u64(var.sqrt())
+    }
+
+    /// Every non-empty bucket at full resolution.
+    fn fine_buckets(&self) -> Vec<HistogramBucket> {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(i, &count)| HistogramBucket {
+                lower_ns: Self::lower(i),
+                upper_ns: Self::upper(i),
+                count,
+            })
+            .collect()
     }
 
     /// Nearest-rank percentile estimate: the bucket holding the rank, its
@@ -656,10 +703,12 @@ impl LogHistogram {
             min_ns: self.min,
             max_ns: self.max,
             mean_ns: ((self.sum + u128::from(self.count / 2)) / u128::from(self.count)) as u64,
+            stddev_ns: self.stddev(),
             p50_ns: self.percentile(0.50),
             p90_ns: self.percentile(0.90),
             p99_ns: self.percentile(0.99),
             buckets: self.chart_buckets(),
+            fine_buckets: self.fine_buckets(),
         })
     }
 
@@ -966,6 +1015,30 @@ mod tests {
         assert_eq!(p.warnings.len(), 1);
         assert!(p.warnings[0].message.contains("not a trace-event file"));
         assert!(parse("t.json", &b""[..]).warnings.is_empty());
+    }
+
+    #[test]
+    fn standard_deviation_and_counts_under_a_limit() {
+        // 5.0, 5.1, …, 14.9 ms, each twice: the synthetic trace's latencies.
+        let t = parse("t.json", synthetic(200, false).as_bytes()).value;
+        let lat = t.latency.unwrap();
+        let xs: Vec<f64> = (0..200u64)
+            .map(|i| (5_000_000 + (i % 100) * 100_000) as f64)
+            .collect();
+        let mean = xs.iter().sum::<f64>() / 200.0;
+        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 200.0).sqrt();
+        assert_eq!(lat.stddev_ns, sd.round() as u64);
+        assert_eq!(lat.fine_buckets.iter().map(|b| b.count).sum::<u64>(), 200);
+        // Exact outside the range of values.
+        let all = lat.count_within(lat.max_ns).unwrap();
+        assert_eq!((all.at_least, all.at_most), (200, 200));
+        assert_eq!(lat.count_within(lat.min_ns - 1).unwrap().at_most, 0);
+        // 10 ms: 102 values (5.0 … 10.0 ms, each twice) are within; the
+        // bounds hold that and differ by one bucket's values.
+        let w = lat.count_within(10_000_000).unwrap();
+        assert!(w.at_least <= 102 && 102 <= w.at_most, "{w:?}");
+        assert!(w.at_least as f64 <= w.estimate && w.estimate <= w.at_most as f64);
+        assert!((w.estimate - 102.0).abs() <= 8.0, "{w:?}");
     }
 
     #[test]

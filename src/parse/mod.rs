@@ -11,6 +11,7 @@ pub mod accuracy_result;
 pub mod ansible;
 pub mod dcgm;
 pub(crate) mod fastjson;
+pub mod json_lines;
 pub mod kernel_log;
 pub mod kubectl;
 pub mod lines;
@@ -26,6 +27,7 @@ pub mod run_record;
 pub mod software;
 pub mod step_log;
 pub mod submission;
+pub mod training;
 
 use crate::model::{ParseWarning, Stream};
 

@@ -12,12 +12,13 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::io::{self, BufRead, Read};
+use std::io::BufRead;
 use std::rc::Rc;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use super::json_lines::CountingReader;
 use super::lines::MAX_LINE;
 use super::{LineOrigin, LineSink, Parsed};
 use crate::model::{
@@ -460,34 +461,6 @@ pub(crate) fn json_warning(
         String::new()
     };
     ParseWarning::new(path, line, format!("{what}: {bare}{column}; {kept}"))
-}
-
-/// Reads from a `BufRead` and counts the newlines handed out. serde_json's
-/// reader pulls one byte at a time and peeks at most one byte ahead, so the
-/// count is the line the deserializer is on when a visitor runs.
-pub(crate) struct CountingReader<R> {
-    inner: R,
-    newlines: Rc<Cell<u64>>,
-}
-
-impl<R> CountingReader<R> {
-    /// Wrap `inner`, counting into `newlines`.
-    pub(crate) fn new(inner: R, newlines: Rc<Cell<u64>>) -> Self {
-        CountingReader { inner, newlines }
-    }
-}
-
-impl<R: BufRead> Read for CountingReader<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.inner.fill_buf()?;
-        let n = avail.len().min(out.len());
-        let (src, dst) = (&avail[..n], &mut out[..n]);
-        dst.copy_from_slice(src);
-        let seen = memchr::memchr_iter(b'\n', src).count() as u64;
-        self.newlines.set(self.newlines.get() + seen);
-        self.inner.consume(n);
-        Ok(n)
-    }
 }
 
 /// An RFC 3339 time (`2026-11-27T03:45:01.123456+00:00`, `…Z`) → µs since

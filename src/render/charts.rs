@@ -48,8 +48,8 @@ const LABEL_MAX: usize = 36;
 /// One rendered chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chart {
-    /// File stem (`scores`).
-    pub name: &'static str,
+    /// File stem (`scores`, `gpu_1`).
+    pub name: String,
     /// Standalone SVG document.
     pub svg: String,
 }
@@ -105,8 +105,16 @@ pub struct BarRow {
     pub suffix: String,
 }
 
-/// Draw every chart for `report`, in [`CHART_NAMES`] order.
+/// Draw every chart for `report`: the four fixed charts in [`CHART_NAMES`]
+/// order, then the charts whose number depends on the data
+/// ([`super::timecharts`]).
 pub fn render_charts(report: &Report) -> Result<Vec<Chart>, FatalError> {
+    let mut charts = fixed_charts(report)?;
+    charts.extend(super::timecharts::render_planned(report)?);
+    Ok(charts)
+}
+
+fn fixed_charts(report: &Report) -> Result<Vec<Chart>, FatalError> {
     [
         scores_data(report),
         throughput_data(report),
@@ -116,7 +124,7 @@ pub fn render_charts(report: &Report) -> Result<Vec<Chart>, FatalError> {
     .iter()
     .map(|d| {
         Ok(Chart {
-            name: d.name,
+            name: d.name.to_string(),
             svg: draw_bar_chart(d)?,
         })
     })

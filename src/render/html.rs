@@ -26,9 +26,13 @@ pub fn render_html(tera: &Tera, report: &Report, charts: &[Chart]) -> Result<Vec
     })?;
     let svg: BTreeMap<&str, String> = charts
         .iter()
-        .map(|c| (c.name, inline_svg(&c.svg)))
+        .map(|c| (c.name.as_str(), inline_svg(&c.svg)))
         .collect();
     context.insert("svg", &svg);
     crate::history::view::insert(&mut context, report, false);
+    context.insert(
+        "training",
+        &super::training_view::TrainingView::new(report, Target::Html),
+    );
     Ok(templates::render(tera, "report.html", &context)?.into_bytes())
 }

@@ -19,6 +19,10 @@ pub fn render_markdown(tera: &Tera, report: &Report) -> Result<Vec<u8>, FatalErr
         message: e.to_string(),
     })?;
     crate::history::view::insert(&mut context, report, true);
+    context.insert(
+        "training",
+        &super::training_view::TrainingView::new(report, Target::Markdown),
+    );
     let text = templates::render(tera, "report.md", &context)?;
     Ok(tidy(&text).into_bytes())
 }

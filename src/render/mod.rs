@@ -13,7 +13,14 @@ pub mod junit;
 pub mod markdown;
 pub mod summary;
 pub mod templates;
+pub mod timecharts;
+pub mod training_chart;
+pub mod training_view;
 pub mod view;
+pub mod view_gpu;
+pub mod view_inventory;
+pub mod view_loadgen;
+pub mod view_platform;
 
 use crate::error::FatalError;
 use crate::model::Report;
@@ -42,9 +49,10 @@ pub struct OutputFile {
 
 /// Render every requested format, plus `charts/*.svg` whenever Markdown or
 /// HTML is requested. Files come back in a fixed order: `report.md`,
-/// `report.html`, `report.json`, `junit.xml`, then the charts in
-/// [`charts::CHART_NAMES`] order. All four charts are always written (a
-/// chart without data says so), and a format listed twice is written once.
+/// `report.html`, `report.json`, `junit.xml`, then the charts: the four in
+/// [`charts::CHART_NAMES`] order, always written (a chart without data says
+/// so), then the trace and GPU charts [`timecharts`] plans, written only
+/// when their data exists. A format listed twice is written once.
 pub fn render_all(report: &Report, formats: &[Format]) -> Result<Vec<OutputFile>, FatalError> {
     let wants = |f: Format| formats.contains(&f);
     let needs_charts = wants(Format::Markdown) || wants(Format::Html);
@@ -89,6 +97,14 @@ pub fn render_all(report: &Report, formats: &[Format]) -> Result<Vec<OutputFile>
             path: format!("charts/{}.svg", chart.name),
             bytes: chart.svg.into_bytes(),
         });
+    }
+    if needs_charts {
+        for c in training_chart::training_charts(report)? {
+            out.push(OutputFile {
+                path: c.file,
+                bytes: c.svg.into_bytes(),
+            });
+        }
     }
     Ok(out)
 }

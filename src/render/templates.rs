@@ -11,32 +11,70 @@ use crate::error::FatalError;
 
 use super::escape::md_cell;
 
-/// Every file in `templates/`, by name. A test keeps this list and the
-/// folder in sync, so a template cannot be added on disk and forgotten here.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "report.html",
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/templates/report.html"
-        )),
-    ),
-    (
-        "index.html",
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/index.html")),
-    ),
-    (
-        "node.html",
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/node.html")),
-    ),
-    (
-        "report.md",
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/report.md")),
-    ),
-    (
-        "style.css",
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/style.css")),
-    ),
+/// `(name, contents)` for each listed path under `templates/`, compiled in.
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $name)))),*]
+    };
+}
+
+/// Every file in `templates/` (subfolders included), by its path relative
+/// to that folder. A test keeps this list and the folder in sync, so a
+/// template cannot be added on disk and forgotten here.
+///
+/// Each report section is one partial per output, `sections/<id>.html` and
+/// `sections/<id>.md`, included from `report.html` and `report.md`. To add a
+/// section: write both partials, list them here, add one `{% include %}`
+/// line to each report template, and add the section to
+/// [`super::view::SECTIONS`] (the table of contents) with its data in the
+/// view. Partials see the whole report context; an `.html` partial is
+/// autoescaped because the page that includes it is.
+pub const BUILTIN: &[(&str, &str)] = builtin![
+    "report.html",
+    "report.md",
+    "index.html",
+    "node.html",
+    "style.css",
+    "sections/overall.html",
+    "sections/overall.md",
+    "sections/cluster.html",
+    "sections/cluster.md",
+    "sections/connectivity.html",
+    "sections/connectivity.md",
+    "sections/hardware.html",
+    "sections/hardware.md",
+    "sections/software.html",
+    "sections/software.md",
+    "sections/steps.html",
+    "sections/steps.md",
+    "sections/critical-issues.html",
+    "sections/critical-issues.md",
+    "sections/performance.html",
+    "sections/performance.md",
+    "sections/error-classification.html",
+    "sections/error-classification.md",
+    "sections/findings.html",
+    "sections/findings.md",
+    "sections/recommendations.html",
+    "sections/recommendations.md",
+    "sections/score-breakdown.html",
+    "sections/score-breakdown.md",
+    "sections/inputs.html",
+    "sections/inputs.md",
+    "sections/hardware-probes.html",
+    "sections/hardware-probes.md",
+    "sections/software-inventory.html",
+    "sections/software-inventory.md",
+    "sections/platform.html",
+    "sections/platform.md",
+    "sections/performance-traces.html",
+    "sections/performance-traces.md",
+    "sections/submission.html",
+    "sections/submission.md",
+    "sections/training.html",
+    "sections/training.md",
+    "sections/baseline.html",
+    "sections/baseline.md",
 ];
 
 /// A Tera engine holding the built-in templates, with the `md_cell` filter
@@ -90,16 +128,25 @@ mod tests {
 
     #[test]
     fn builtin_list_matches_directory() {
+        fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in rd.filter_map(Result::ok) {
+                let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, &format!("{name}/"), out);
+                } else if path.is_file() {
+                    out.push(name);
+                }
+            }
+        }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
-            .map(|rd| {
-                rd.filter_map(Result::ok)
-                    .filter(|e| e.path().is_file())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut on_disk = Vec::new();
+        walk(&dir, "", &mut on_disk);
         on_disk.sort();
+        assert!(on_disk.iter().any(|n| n.starts_with("sections/")));
         let mut listed: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
         listed.sort();
         assert_eq!(listed, on_disk, "templates/ and BUILTIN disagree");

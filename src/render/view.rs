@@ -15,6 +15,10 @@ use crate::model::{
 };
 
 use super::escape::{clean_text, md_cell};
+use super::view_gpu::GpuProbesView;
+use super::view_inventory::InventoryView;
+use super::view_loadgen::{SubmissionView, TracesView};
+use super::view_platform::PlatformView;
 
 /// Which output the strings are escaped for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +63,10 @@ pub const SECTIONS: &[Section] = &[
         title: "Software stack",
     },
     Section {
+        id: "platform",
+        title: "Node platform",
+    },
+    Section {
         id: "steps",
         title: "Step status matrix",
     },
@@ -69,6 +77,14 @@ pub const SECTIONS: &[Section] = &[
     Section {
         id: "performance",
         title: "Performance",
+    },
+    Section {
+        id: "submission",
+        title: "MLPerf submission and accuracy",
+    },
+    Section {
+        id: super::training_view::SECTION_ID,
+        title: super::training_view::SECTION_TITLE,
     },
     Section {
         id: "error-classification",
@@ -96,9 +112,18 @@ pub const SECTIONS: &[Section] = &[
 const EVIDENCE_SHOWN: usize = 3;
 
 /// Shown for a value the inputs did not contain.
-const DASH: &str = "—";
+pub(super) const DASH: &str = "—";
+
+/// Names (nodes, steps) listed in one cell; the rest are counted.
+pub const JOIN_MAX: usize = 20;
+
+/// Node columns shown in the step matrix; the rest are counted in a note.
+pub const MATRIX_NODES_MAX: usize = 64;
+
+/// Step rows shown in the step matrix; the rest are counted in a note.
+pub const MATRIX_STEPS_MAX: usize = 200;
 /// Shown for a score that could not be computed.
-const NOT_ASSESSED: &str = "not assessed";
+pub(super) const NOT_ASSESSED: &str = "not assessed";
 
 /// The whole report, formatted.
 #[derive(Debug, Clone, Serialize)]
@@ -125,12 +150,16 @@ pub struct ReportView {
     pub hardware: HardwareView,
     /// Versions per node.
     pub software: SoftwareView,
+    /// Kernel logs, Kubernetes nodes, workloads by outcome.
+    pub platform: PlatformView,
     /// Steps × nodes.
     pub steps: StepMatrixView,
     /// High and critical findings.
     pub critical: CriticalView,
     /// Runs, invalid reasons, cross-node groups.
     pub performance: PerformanceView,
+    /// Submission metadata and accuracy.
+    pub submission: SubmissionView,
     /// The error-classification table.
     pub categories: CategoriesView,
     /// Every finding with its evidence.
@@ -294,6 +323,8 @@ pub struct HardwareView {
     pub gpus: Vec<GpuView>,
     /// Shown when no GPU was read.
     pub empty_note: String,
+    /// Telemetry, `nvidia-smi -q` text and DCGM.
+    pub probes: GpuProbesView,
 }
 
 /// One GPU.
@@ -348,6 +379,8 @@ pub struct SoftwareView {
     pub rows: Vec<SoftwareRowView>,
     /// Shown when nothing was reported.
     pub empty_note: String,
+    /// Software dumps per node, drift and package diff.
+    pub inventory: InventoryView,
 }
 
 /// One software component across nodes.
@@ -422,6 +455,8 @@ pub struct PerformanceView {
     pub groups: Vec<GroupView>,
     /// Shown when there are no groups.
     pub groups_empty_note: String,
+    /// Distributions and timelines from LoadGen traces.
+    pub traces: TracesView,
 }
 
 /// One LoadGen run.
@@ -627,6 +662,8 @@ pub struct InputsView {
     pub unrecognized_more: String,
     /// Unreadable files.
     pub unreadable: Vec<UnreadableView>,
+    /// "… and N more" when the unreadable list was capped, else empty.
+    pub unreadable_more: String,
     /// Parse warnings (capped).
     pub warnings: Vec<WarningView>,
     /// Total warnings.
@@ -688,11 +725,11 @@ pub struct ChartRef {
 
 /// Escaping for one target.
 #[derive(Debug, Clone, Copy)]
-struct Esc(Target);
+pub(super) struct Esc(pub(super) Target);
 
 impl Esc {
     /// Untrusted text, made safe for the target.
-    fn t(self, s: &str) -> String {
+    pub(super) fn t(self, s: &str) -> String {
         match self.0 {
             Target::Markdown => md_cell(s),
             Target::Html => clean_text(s),
@@ -700,7 +737,7 @@ impl Esc {
     }
 
     /// Untrusted text, or `fallback` when it is empty after cleaning.
-    fn or(self, s: Option<&str>, fallback: &str) -> String {
+    pub(super) fn or(self, s: Option<&str>, fallback: &str) -> String {
         let v = s.map(|s| self.t(s)).unwrap_or_default();
         if v.is_empty() {
             fallback.to_string()
@@ -709,8 +746,11 @@ impl Esc {
         }
     }
 
-    /// A list of untrusted names, joined, or `fallback` when empty.
-    fn join(self, items: &[String], fallback: &str) -> String {
+    /// A list of untrusted names, joined, or `fallback` when empty. At most
+    /// [`JOIN_MAX`] names are shown: a finding on every node of a
+    /// 10,000-node tree would otherwise print 10,000 names per finding, in
+    /// every format (report.json keeps them all).
+    pub(super) fn join(self, items: &[String], fallback: &str) -> String {
         let parts: Vec<String> = items
             .iter()
             .map(|s| self.t(s))
@@ -718,12 +758,18 @@ impl Esc {
             .collect();
         if parts.is_empty() {
             fallback.to_string()
+        } else if parts.len() > JOIN_MAX {
+            format!(
+                "{} and {} more",
+                parts[..JOIN_MAX].join(", "),
+                fmt_count((parts.len() - JOIN_MAX) as u64)
+            )
         } else {
             parts.join(", ")
         }
     }
 
-    fn evidence(self, e: &Evidence) -> EvidenceView {
+    pub(super) fn evidence(self, e: &Evidence) -> EvidenceView {
         EvidenceView {
             location: self.t(&e.location()),
             locator: e.locator.as_deref().map(|l| self.t(l)).unwrap_or_default(),
@@ -732,7 +778,7 @@ impl Esc {
     }
 
     /// The first [`EVIDENCE_SHOWN`] lines and a note on the rest.
-    fn evidence_list(self, list: &[Evidence]) -> (Vec<EvidenceView>, String) {
+    pub(super) fn evidence_list(self, list: &[Evidence]) -> (Vec<EvidenceView>, String) {
         let shown = list
             .iter()
             .take(EVIDENCE_SHOWN)
@@ -771,9 +817,11 @@ impl ReportView {
             connectivity: connectivity(report, esc),
             hardware: hardware(report, esc),
             software: software(report, esc),
+            platform: super::view_platform::platform(report, esc),
             steps: step_matrix(report, esc),
             critical: critical(report, esc),
             performance: performance(report, esc),
+            submission: super::view_loadgen::submission(report, esc),
             categories: categories(report, esc),
             findings: findings(report, esc),
             recommendations: recommendations(report, esc),
@@ -788,7 +836,7 @@ impl ReportView {
     }
 }
 
-fn chart_ref(name: &str, title: &str) -> ChartRef {
+pub(super) fn chart_ref(name: &str, title: &str) -> ChartRef {
     ChartRef {
         name: name.to_string(),
         file: format!("charts/{name}.svg"),
@@ -927,12 +975,19 @@ fn cluster(report: &Report, esc: Esc) -> ClusterView {
 }
 
 fn connectivity(report: &Report, esc: Esc) -> ConnectivityView {
+    // Indexed once rather than filtered per node (nodes × steps).
+    let mut by_node: BTreeMap<&str, Vec<&StepReport>> = BTreeMap::new();
+    for s in &report.steps {
+        by_node.entry(s.node.as_str()).or_default().push(s);
+    }
     let rows = report
         .nodes
         .iter()
         .map(|n| {
-            let on_node: Vec<&StepReport> =
-                report.steps.iter().filter(|s| s.node == n.name).collect();
+            let on_node: &[&StepReport] = by_node
+                .get(n.name.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let unreachable: Vec<Evidence> = on_node
                 .iter()
                 .filter(|s| s.outcome == Outcome::Unreachable)
@@ -1008,8 +1063,18 @@ fn hardware(report: &Report, esc: Esc) -> HardwareView {
     }
     HardwareView {
         gpus,
-        empty_note: "No GPU probe (nvidia-smi dump) was read: GPU memory, temperature, power and ECC are not assessed.".to_string(),
+        empty_note: if gpu_probes_read(report) {
+            "No nvidia-smi -q -x XML dump was read, so this table is empty; the other GPU probes below report what they cover.".to_string()
+        } else {
+            "No GPU probe (nvidia-smi dump) was read: GPU memory, temperature, power and ECC are not assessed.".to_string()
+        },
+        probes: super::view_gpu::gpu_probes(report, esc),
     }
+}
+
+fn gpu_probes_read(report: &Report) -> bool {
+    let p = &report.gpu_probes;
+    !(p.telemetry.is_empty() && p.dcgm.is_empty() && p.text_dumps.is_empty())
 }
 
 fn gpu(node: &str, g: &crate::model::GpuReport, esc: Esc) -> GpuView {
@@ -1182,6 +1247,7 @@ fn software(report: &Report, esc: Esc) -> SoftwareView {
         rows,
         empty_note: "No software versions were reported: the software stack is not assessed."
             .to_string(),
+        inventory: super::view_inventory::inventory(report, esc),
     }
 }
 
@@ -1204,8 +1270,8 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
             names.push(s.name.as_str());
         }
     }
-    // Indexed once: looking every cell up in the whole step list was
-    // quadratic, and dominated rendering for a thousand-step campaign.
+    // Indexed once: looking each cell up in the whole step list made the
+    // matrix cubic in the harness size (minutes for 200 hosts × 200 tasks).
     let mut by_cell: BTreeMap<(&str, &str), Vec<&StepReport>> = BTreeMap::new();
     for s in &report.steps {
         by_cell
@@ -1213,6 +1279,11 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
             .or_default()
             .push(s);
     }
+    // The matrix is steps × nodes, so it can grow with the square of the
+    // input (every host running different tasks): show a corner of it.
+    let (all_nodes, all_names) = (nodes.len(), names.len());
+    nodes.truncate(MATRIX_NODES_MAX);
+    names.truncate(MATRIX_STEPS_MAX);
     let rows = names
         .iter()
         .map(|name| StepRowView {
@@ -1222,7 +1293,8 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
                 .map(|node| {
                     let hits = by_cell
                         .get(&(*name, node.as_str()))
-                        .map_or(&[][..], Vec::as_slice);
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
                     step_cell(hits, esc)
                 })
                 .collect(),
@@ -1233,7 +1305,7 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
     for s in &report.steps {
         *counts.entry(s.outcome).or_default() += 1;
     }
-    let summary = if report.steps.is_empty() {
+    let mut summary = if report.steps.is_empty() {
         String::new()
     } else {
         format!(
@@ -1246,6 +1318,16 @@ fn step_matrix(report: &Report, esc: Esc) -> StepMatrixView {
                 .join(", ")
         )
     };
+    if all_nodes > nodes.len() || all_names > names.len() {
+        summary.push_str(&format!(
+            ". The matrix shows the first {} of {} nodes and {} of {} steps \
+             (report.json lists every step result)",
+            fmt_count(nodes.len() as u64),
+            fmt_count(all_nodes as u64),
+            fmt_count(names.len() as u64),
+            fmt_count(all_names as u64),
+        ));
+    }
     StepMatrixView {
         nodes: nodes.iter().map(|n| esc.or(Some(n), DASH)).collect(),
         rows,
@@ -1432,6 +1514,7 @@ fn performance(report: &Report, esc: Esc) -> PerformanceView {
         },
         groups,
         groups_empty_note: "No group of comparable runs (same scenario and mode on two or more nodes or runs): consistency is not assessed.".to_string(),
+        traces: super::view_loadgen::traces(report, esc),
     }
 }
 
@@ -1584,6 +1667,7 @@ fn inputs(report: &Report, esc: Esc) -> InputsView {
                 reason: esc.or(Some(reason), DASH),
             })
             .collect(),
+        unreadable_more: more(i.unreadable_total, i.unreadable.len()),
         warnings: i
             .warnings
             .iter()
@@ -1636,7 +1720,7 @@ fn severity_word(s: Option<Severity>) -> String {
 
 /// `active`, `not observed`, `not assessed`: underscores become spaces, and
 /// an unknown word is shown as given rather than guessed at.
-fn status_label(s: &str) -> String {
+pub(super) fn status_label(s: &str) -> String {
     match s {
         "active" => "active".to_string(),
         "not_observed" => "not observed".to_string(),
@@ -1666,7 +1750,7 @@ pub fn outcome_word(o: Outcome) -> &'static str {
     }
 }
 
-fn outcome_tone(o: Outcome) -> &'static str {
+pub(super) fn outcome_tone(o: Outcome) -> &'static str {
     match o {
         Outcome::Ok => "good",
         Outcome::Failed | Outcome::TimedOut => "bad",
@@ -1684,7 +1768,7 @@ fn result_word(r: &str) -> String {
 
 // ---------------------------------------------------------------- numbers
 
-fn finite(v: Option<f64>) -> Option<f64> {
+pub(super) fn finite(v: Option<f64>) -> Option<f64> {
     v.filter(|x| x.is_finite())
 }
 
@@ -1803,7 +1887,7 @@ fn fmt_deduction(d: f64) -> String {
     }
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+pub(super) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", fmt_count(n), if n == 1 { one } else { many })
 }
 

@@ -10,6 +10,11 @@
 #      The page has no script, so any console line is a blocked request or
 #      an error. A negative control (the same page plus an <img> pointing at
 #      the network) must trip this check, so a silent log means something.
+#   4. The hand-made hostile campaign (fixtures/bad-input/hostile-campaign):
+#      its payloads would change the page title if any ran; the title must
+#      be unchanged, the log silent, no element from the input in the DOM,
+#      and the payloads visible as text. A negative control (the payload
+#      live, CSP removed) must change the title, so the check can fail.
 #
 # Usage: tests/browser/check.sh REPORT_DIR   (holding report.html, charts/)
 #        tests/browser/check.sh              (renders the demo report first)
@@ -105,8 +110,8 @@ run_chromium "$work/dom.html" "$url" --dump-dom
 dom="$work/dom.html"
 grep -q '<meta http-equiv="Content-Security-Policy" content="default-src '"'"'none'"'"'; style-src '"'"'unsafe-inline'"'"'">' "$dom" \
     || fail "the CSP meta tag (default-src 'none') is missing"
-for id in overall cluster connectivity hardware software steps critical-issues performance \
-    error-classification findings recommendations score-breakdown inputs; do
+for id in overall cluster connectivity hardware software platform steps critical-issues performance \
+    submission error-classification findings recommendations score-breakdown inputs; do
     grep -q "<section class=\"card\" id=\"$id\">" "$dom" || fail "section #$id missing from the DOM"
 done
 # Every contents link and every "see evidence" anchor has its target.
@@ -130,7 +135,7 @@ for chart in "${charts[@]}"; do
     [ -n "$title" ] || fail "$chart has no title text"
     grep -qF "$title" "$dom" || fail "chart $(basename "$chart") ($title) is not in the DOM"
 done
-echo "   ${#charts[@]} chart(s) inline, 13 sections, CSP default-src 'none'"
+echo "   ${#charts[@]} chart(s) inline, 15 sections, CSP default-src 'none'"
 assert_clean_log "$dom.log" "DOM dump"
 
 echo "-- negative control: a network request must show up in the log"
@@ -138,5 +143,31 @@ sed 's|<main>|<main><img alt="" src="https://example.invalid/probe.png">|' "$htm
 run_chromium "$work/control.out" "file://$work/control.html" --dump-dom
 [ -n "$(page_problems "$work/control.out.log")" ] \
     || fail "an <img> from the network went unnoticed: the log check is blind"
+
+echo "-- hostile campaign: payloads stay text, no script runs"
+hostile="$work/hostile"
+cargo run --quiet --locked -- report fixtures/bad-input/hostile-campaign --out "$hostile" --quiet
+want_title=$(grep -o '<title>[^<]*</title>' "$hostile/report.html" | head -1)
+[ -n "$want_title" ] || fail "the hostile report has no <title>"
+run_chromium "$work/hostile.dom" "file://$hostile/report.html" --dump-dom
+assert_clean_log "$work/hostile.dom.log" "hostile campaign"
+got_title=$(grep -o '<title>[^<]*</title>' "$work/hostile.dom" | head -1)
+[ "$got_title" = "$want_title" ] || fail "the page title changed to $got_title: a payload ran"
+if grep -qiE '<(script|img|iframe|object|embed)[ >]' "$work/hostile.dom"; then
+    fail "an element from the input is in the DOM: $(grep -oiE '<(script|img|iframe|object|embed)[^>]*>' "$work/hostile.dom" | head -3)"
+fi
+grep -qF '&lt;img src=x onerror=document.title=1&gt;' "$work/hostile.dom" \
+    || fail "the <img> payload is not shown as text"
+grep -qF "&lt;script&gt;document.title='pwned'&lt;/script&gt;" "$work/hostile.dom" \
+    || fail "the <script> payload is not shown as text"
+echo "   title unchanged, log silent, payloads shown as text"
+# Control: the same payload live in a copy without the CSP must change the
+# title, or the check above could not see a script run.
+sed -e 's|<meta http-equiv="Content-Security-Policy"[^>]*>||' \
+    -e "s|<main>|<main><img alt=\"\" src=\"x\" onerror=\"document.title='pwned'\">|" \
+    "$hostile/report.html" >"$hostile/control.html"
+run_chromium "$work/hostile-control.dom" "file://$hostile/control.html" --dump-dom
+grep -q '<title>pwned</title>' "$work/hostile-control.dom" \
+    || fail "a live payload did not change the title: the title check is blind"
 
 echo "== browser check passed in $(($(date +%s) - start)) s"

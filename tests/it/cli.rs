@@ -412,3 +412,29 @@ fn completions_and_man_pages_are_generated() {
     let help = String::from_utf8_lossy(&help.get_output().stdout).into_owned();
     assert!(!help.contains("completions"));
 }
+
+#[test]
+fn coverage_is_a_share_on_every_bundled_tree() {
+    for tree in ["fixtures/campaigns/demo", "fixtures/probes", "fixtures"] {
+        let out = tempfile::tempdir().unwrap();
+        bin()
+            .args(["report", tree, "--quiet", "--format", "json", "--out"])
+            .arg(out.path())
+            .assert()
+            .code(0);
+        let json = report_json(out.path());
+        for c in json["components"].as_array().unwrap() {
+            let cov = c["coverage"].as_f64().unwrap();
+            assert!(
+                (0.0..=1.0).contains(&cov),
+                "{tree}: {} coverage {cov}",
+                c["id"]
+            );
+        }
+        let overall = json["overall"]["coverage"].as_f64().unwrap();
+        assert!(
+            (0.0..=1.0).contains(&overall),
+            "{tree}: overall coverage {overall}"
+        );
+    }
+}

@@ -330,6 +330,13 @@ fn the_sniffers_leave_other_formats_alone() {
         "probes/kubernetes/",
         "bad-input/kernel-log/",
         "bad-input/kubectl/",
+        // Adversarial copies of these two formats (tests/it/adversarial.rs,
+        // tests/it/injection.rs, fuzz regressions).
+        "bad-input/adversarial/handmade-nul-bytes-dmesg.log",
+        "bad-input/adversarial/handmade-deep-nesting-kubectl.json",
+        "bad-input/hostile-campaign/nodes/node|--- |x*:?/probes/dmesg.log",
+        "bad-input/regressions/kernel_log/",
+        "bad-input/regressions/kubectl/",
     ];
     let mut checked = 0;
     for f in files_below(&root) {

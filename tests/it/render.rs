@@ -119,6 +119,7 @@ fn run(id: &str, node: &str, valid: bool, sps: f64, p50_ms: f64) -> RunReport {
                 p99: Some(42_345_678.0),
                 ..LatencySummary::default()
             },
+            ..RunMetrics::default()
         },
         invalid_reasons: if valid {
             Vec::new()
@@ -152,12 +153,17 @@ pub fn sample_report() -> Report {
         Evidence::new("ansible/playbook.json", Some(40), "Traceback | `x`")
             .with_locator("task \"run benchmark\" on node-b, stderr line 3"),
     ];
-    Report {
+    let mut report = Report {
         loadgen_extra: Default::default(),
         gpu_probes: Default::default(),
         platform: Default::default(),
         software_inventory: Default::default(),
+        training: Default::default(),
         baseline: None,
+        causes: Vec::new(),
+        validity: Vec::new(),
+        scaling: Vec::new(),
+        consistency: Vec::new(),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
@@ -174,6 +180,7 @@ pub fn sample_report() -> Report {
                 path: "logs/locked.txt".to_string(),
                 reason: "permission denied".to_string(),
             }],
+            unreadable_total: 1,
             by_kind: BTreeMap::from([
                 ("ansible_json".to_string(), 1),
                 ("loadgen_summary".to_string(), 2),
@@ -313,6 +320,8 @@ pub fn sample_report() -> Report {
                 remediation: "Drain node-a and run `dcgmi diag -r 3`.".to_string(),
                 status: "active".to_string(),
                 impact: "GPU results cannot be trusted".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
             Finding {
                 rule: "harness.python_traceback".to_string(),
@@ -327,6 +336,8 @@ pub fn sample_report() -> Report {
                 remediation: "Check the environment: see [docs](javascript:alert(1)).".to_string(),
                 status: "active".to_string(),
                 impact: "Benchmark step fails".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
             Finding {
                 rule: "loadgen.min_duration".to_string(),
@@ -341,6 +352,8 @@ pub fn sample_report() -> Report {
                 remediation: "Restore min_duration to 600000 ms.".to_string(),
                 status: "active".to_string(),
                 impact: "Result is INVALID".to_string(),
+                caused_by: Vec::new(),
+                root_cause: false,
             },
         ],
         categories: vec![
@@ -429,7 +442,9 @@ pub fn sample_report() -> Report {
                 nodes: vec!["node-a".to_string()],
             },
         ],
-    }
+    };
+    crate::render_sections::fill(&mut report);
+    report
 }
 
 pub fn empty_report() -> Report {
@@ -449,7 +464,12 @@ pub fn empty_report() -> Report {
         gpu_probes: Default::default(),
         platform: Default::default(),
         software_inventory: Default::default(),
+        training: Default::default(),
         baseline: None,
+        causes: Vec::new(),
+        validity: Vec::new(),
+        scaling: Vec::new(),
+        consistency: Vec::new(),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mlperf-health".to_string(),
@@ -463,6 +483,7 @@ pub fn empty_report() -> Report {
             files_recognized: 0,
             files_unrecognized: 0,
             unreadable: Vec::new(),
+            unreadable_total: 0,
             by_kind: BTreeMap::new(),
             unrecognized: Vec::new(),
             warnings: Vec::new(),
@@ -527,6 +548,11 @@ fn files_come_in_fixed_order() {
         "charts/throughput.svg",
         "charts/latency.svg",
         "charts/findings.svg",
+        "charts/trace_latency_1.svg",
+        "charts/trace_timeline_1.svg",
+        "charts/trace_latency_2.svg",
+        "charts/trace_timeline_2.svg",
+        "charts/gpu_1.svg",
     ];
     let mut want = vec!["report.md", "report.html", "report.json"];
     want.extend(charts);
@@ -552,8 +578,10 @@ fn files_come_in_fixed_order() {
     md_only.extend(charts);
     assert_eq!(paths(&render(&r, &[Format::Markdown])), md_only);
     assert!(render(&r, &[]).is_empty());
-    // An empty report still gets every chart file.
-    assert_eq!(paths(&render(&empty_report(), &ALL)), want);
+    // An empty report still gets every fixed chart file, and only those.
+    let mut fixed = vec!["report.md", "report.html", "report.json"];
+    fixed.extend(&charts[..4]);
+    assert_eq!(paths(&render(&empty_report(), &ALL)), fixed);
 }
 
 #[test]
@@ -716,8 +744,13 @@ fn html_is_self_contained_and_escaped() {
             s.id
         );
     }
-    // Every chart is inlined, without a namespace URL.
-    assert_eq!(html.matches("<svg ").count(), 4);
+    // Every chart is inlined, without a namespace URL (the new sections'
+    // charts are checked in render_sections).
+    let charts = files
+        .iter()
+        .filter(|f| f.path.starts_with("charts/"))
+        .count();
+    assert_eq!(html.matches("<svg ").count(), charts);
     for title in [
         "Component scores",
         "Throughput per run",

@@ -154,8 +154,8 @@ fn a_long_single_line_file_is_read_with_bounded_lines() {
     let steps = root.path().join("nodes/n1/steps/s1");
     std::fs::create_dir_all(&steps).unwrap();
     // 8 MiB on one line: large enough to cross the 64 KiB line cap many
-    // times, small enough for a unit-speed test (the 200 MB case is a
-    // benchmark, see docs/performance.md).
+    // times (the 200 MB case, with a memory bound, is
+    // `adversarial::a_200_mb_line_is_cut_with_a_warning_and_bounded_memory`).
     let mut big = vec![b'x'; 8 << 20];
     big.extend_from_slice(b"\nModuleNotFoundError: No module named 'y'\n");
     std::fs::write(steps.join("stdout.log"), &big).unwrap();

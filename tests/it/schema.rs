@@ -218,6 +218,14 @@ fn check(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<Str
                     }
                 }
             }
+            "uniqueItems" => {
+                if let (Some(true), Some(a)) = (arg.as_bool(), v.as_array()) {
+                    let dup = a.iter().enumerate().any(|(i, x)| a[..i].contains(x));
+                    if dup {
+                        errors.push(format!("{at}: repeated items violate uniqueItems"));
+                    }
+                }
+            }
             "minimum" | "maximum" => {
                 if let (Some(limit), Some(x)) = (arg.as_f64(), v.as_f64()) {
                     if (key == "minimum" && x < limit) || (key == "maximum" && x > limit) {

@@ -413,26 +413,214 @@ fn step_window(st: &StepResult) -> Option<(f64, f64)> {
     (b > a).then(|| (a as f64 / 1e6, b as f64 / 1e6))
 }
 
-/// Mean utilisation and readings of a series inside `[from, to]` seconds
-/// (epoch-like), from the timeline buckets that overlap it.
-fn window_utilization(g: &GpuSeries, from: f64, to: f64) -> Option<(f64, u64)> {
+/// What the timeline buckets overlapping a window hold: per metric the sum
+/// and number of readings, the rows, and the overlap in series seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Window {
+    sums: [(f64, u64); 5],
+    samples: u64,
+    from_s: f64,
+    to_s: f64,
+}
+
+impl Window {
+    fn mean(&self, m: Metric) -> Option<f64> {
+        let i = Metric::ALL.iter().position(|x| *x == m)?;
+        let (s, n) = *self.sums.get(i)?;
+        (n > 0).then(|| s / n as f64)
+    }
+
+    fn absorb(&mut self, o: &Window) {
+        if self.samples == 0 {
+            self.from_s = o.from_s;
+            self.to_s = o.to_s;
+        } else {
+            self.from_s = self.from_s.min(o.from_s);
+            self.to_s = self.to_s.max(o.to_s);
+        }
+        self.samples += o.samples;
+        for (a, b) in self.sums.iter_mut().zip(o.sums) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+    }
+}
+
+/// The buckets of a series that overlap `[from, to]` (seconds on the same
+/// clock as [`parse_timestamp`] of the series' `first_timestamp`). A bucket
+/// counts whole, so with wide buckets (long series) the window's edges are
+/// approximate. `None` without a wall-clock axis or without overlap.
+fn window_stats(g: &GpuSeries, from: f64, to: f64) -> Option<Window> {
     if g.timeline.axis != TimeAxis::Seconds {
         return None;
     }
     let t0 = parse_timestamp(g.first_timestamp.as_deref()?)?;
     let (lo, hi) = (from - t0, to - t0);
     let w = g.timeline.bucket_width;
-    let (mut sum, mut n) = (0.0, 0u64);
+    let mut out = Window::default();
     for b in &g.timeline.buckets {
         if b.start + w <= lo || b.start > hi {
             continue;
         }
-        if let Some((mean, k)) = b.metric(Metric::Utilization) {
-            sum += mean * k as f64;
-            n += k;
+        let (a, z) = (b.start.max(lo), (b.start + w).min(hi));
+        if out.samples == 0 {
+            out.from_s = a;
+        }
+        out.to_s = z;
+        out.samples += b.samples;
+        for (slot, m) in out.sums.iter_mut().zip(Metric::ALL) {
+            if let Some((mean, k)) = b.metric(m) {
+                slot.0 += mean * k as f64;
+                slot.1 += k;
+            }
         }
     }
+    (out.samples > 0).then_some(out)
+}
+
+/// Mean utilisation and readings of a series inside `[from, to]` seconds
+/// (epoch-like), from the timeline buckets that overlap it.
+fn window_utilization(g: &GpuSeries, from: f64, to: f64) -> Option<(f64, u64)> {
+    let w = window_stats(g, from, to)?;
+    let (sum, n) = w.sums.first().copied()?;
     (n > 0).then(|| (sum / n as f64, n))
+}
+
+/// GPU telemetry per harness step: for every node with a telemetry series
+/// and every step on that node whose node-local window (see
+/// [`step_window`]) overlaps it, each GPU's means over the overlapping
+/// buckets. Steps are listed in start order, at most
+/// [`STEP_TELEMETRY_MAX_STEPS`] per node; the rest are counted.
+pub fn step_telemetry(c: &Campaign) -> (Vec<StepTelemetry>, u64) {
+    let runs: BTreeMap<(&str, &str), &str> = c
+        .runs
+        .iter()
+        .filter_map(|r| Some(((r.node.as_deref()?, r.step.as_deref()?), r.id.as_str())))
+        .collect();
+    let mut out = Vec::new();
+    let mut omitted = 0u64;
+    for (node, data) in &c.nodes {
+        if !data.gpu_csv.iter().any(|(_, csv)| !csv.gpus.is_empty()) {
+            continue;
+        }
+        let mut steps: Vec<(f64, f64, &StepResult)> = c
+            .steps()
+            .filter(|st| &st.node == node && st.outcome != Outcome::Skipped)
+            .filter_map(|st| {
+                let (a, b) = step_window(st)?;
+                Some((a, b, st))
+            })
+            .collect();
+        steps.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.2.name.cmp(&y.2.name)));
+        let mut listed = 0usize;
+        for (from, to, st) in steps {
+            // One row per GPU: a GPU in several CSV files is merged by bus id.
+            let mut gpus: BTreeMap<String, (String, Window, BTreeSet<String>)> = BTreeMap::new();
+            for (path, csv) in &data.gpu_csv {
+                for g in &csv.gpus {
+                    let Some(w) = window_stats(g, from, to) else {
+                        continue;
+                    };
+                    let key = g
+                        .pci_bus_id
+                        .as_deref()
+                        .map(norm_bus)
+                        .unwrap_or_else(|| format!("{path}#{}", g.key));
+                    let e = gpus
+                        .entry(key)
+                        .or_insert_with(|| (g_label(g), Window::default(), BTreeSet::new()));
+                    e.1.absorb(&w);
+                    e.2.insert(path.clone());
+                }
+            }
+            if gpus.is_empty() {
+                continue;
+            }
+            if listed >= STEP_TELEMETRY_MAX_STEPS {
+                omitted += 1;
+                continue;
+            }
+            listed += 1;
+            let started = st.started_at.clone().unwrap_or_default();
+            let ended = st.ended_at.clone().unwrap_or_default();
+            let rows = gpus
+                .into_values()
+                .map(|(label, w, paths)| {
+                    step_gpu_row(&label, &st.name, &started, &ended, &w, paths)
+                })
+                .collect();
+            out.push(StepTelemetry {
+                node: node.clone(),
+                step: st.name.clone(),
+                started_at: started,
+                ended_at: ended,
+                duration_s: ((to - from) * 1000.0).round() / 1000.0,
+                run: runs
+                    .get(&(node.as_str(), st.name.as_str()))
+                    .map(|r| r.to_string()),
+                gpus: rows,
+            });
+        }
+    }
+    (out, omitted)
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+fn step_gpu_row(
+    label: &str,
+    step: &str,
+    started: &str,
+    ended: &str,
+    w: &Window,
+    paths: BTreeSet<String>,
+) -> StepGpuTelemetry {
+    let mean = |m| w.mean(m).map(round1);
+    let (util, mem, power, temp, sm) = (
+        mean(Metric::Utilization),
+        mean(Metric::MemoryUsed),
+        mean(Metric::Power),
+        mean(Metric::Temperature),
+        mean(Metric::SmClock),
+    );
+    let mut parts = Vec::new();
+    for (v, unit) in [
+        (util, " % utilisation"),
+        (power, " W"),
+        (temp, " °C"),
+        (mem, " MiB used"),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{v:.1}{unit}"));
+        }
+    }
+    if let Some(v) = sm {
+        parts.push(format!("SM {v:.0} MHz"));
+    }
+    let means = if parts.is_empty() {
+        "no metric readings".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let text = format!(
+        "{label} while step `{step}` ran ({started} to {ended}): {means} (mean of {} reading(s), {:.1}–{:.1} s into the series)",
+        w.samples, w.from_s, w.to_s
+    );
+    StepGpuTelemetry {
+        gpu: label.to_string(),
+        paths: paths.into_iter().collect(),
+        samples: w.samples,
+        series_from_s: (w.from_s * 1000.0).round() / 1000.0,
+        series_to_s: (w.to_s * 1000.0).round() / 1000.0,
+        utilization_pct: util,
+        memory_used_mib: mem,
+        power_draw_w: power,
+        temperature_c: temp,
+        sm_clock_mhz: sm,
+        text: cap_text(&text, EVIDENCE_TEXT_MAX),
+    }
 }
 
 /// GPUs whose telemetry shows them idle while a step that ran a LoadGen run
@@ -715,6 +903,7 @@ pub fn report(c: &Campaign) -> GpuProbesReport {
             });
         }
     }
+    (r.steps, r.steps_omitted) = step_telemetry(c);
     r
 }
 
@@ -847,6 +1036,62 @@ mod tests {
         let s = Settings::default();
         assert_eq!(ded, s.temperature_points + s.throttle_points, "{detail}");
         assert_eq!(ev.len(), 2);
+    }
+
+    #[test]
+    fn each_step_gets_one_row_per_gpu_with_its_means() {
+        let mut c = telemetry_campaign();
+        // A second step, in the callback's UTC times, is never compared with
+        // nvidia-smi's local timestamps; one before the series has no rows.
+        let mut utc = c.harness[0].1.steps[0].clone();
+        utc.name = "utc_step".into();
+        utc.started_at = Some("2026-07-14T08:00:10Z".into());
+        utc.ended_at = Some("2026-07-14T08:00:40Z".into());
+        let mut before = c.harness[0].1.steps[0].clone();
+        before.name = "before".into();
+        before.started_at = Some("2026-07-14 07:00:00.000000".into());
+        before.ended_at = Some("2026-07-14 07:00:05.000000".into());
+        c.harness[0].1.steps.extend([utc, before]);
+        let (steps, omitted) = step_telemetry(&c);
+        assert_eq!(omitted, 0);
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        let s = &steps[0];
+        assert_eq!(
+            (s.node.as_str(), s.step.as_str()),
+            ("n1", "loadgen_offline")
+        );
+        assert_eq!(s.run.as_deref(), Some("n1/loadgen/offline"));
+        assert_eq!(s.duration_s, 30.0);
+        assert_eq!(s.gpus.len(), 1);
+        let g = &s.gpus[0];
+        assert_eq!(g.samples, 31);
+        assert_eq!(g.utilization_pct, Some(1.0));
+        // temperature 60 + i/4 (integer) for rows 10..=40: 62 … 70, mean 65.87.
+        assert_eq!(g.temperature_c, Some(65.9));
+        assert_eq!((g.series_from_s, g.series_to_s), (10.0, 30.0 + 10.0));
+        assert_eq!(
+            g.text,
+            "GPU 00000000:3B:00.0 while step `loadgen_offline` ran (2026-07-14 08:00:10.000000 to 2026-07-14 08:00:40.000000): 1.0 % utilisation, 65.9 °C (mean of 31 reading(s), 10.0–40.0 s into the series)"
+        );
+    }
+
+    #[test]
+    fn steps_past_the_cap_are_counted_not_listed() {
+        let mut c = telemetry_campaign();
+        let base = c.harness[0].1.steps[0].clone();
+        c.harness[0].1.steps = (0..STEP_TELEMETRY_MAX_STEPS + 5)
+            .map(|i| {
+                let mut st = base.clone();
+                st.name = format!("s{i:03}");
+                st.started_at = Some(format!("2026-07-14 08:00:{:02}.000000", i % 60));
+                st.ended_at = Some(format!("2026-07-14 08:01:{:02}.000000", i % 60));
+                st
+            })
+            .collect();
+        let (steps, omitted) = step_telemetry(&c);
+        assert_eq!(steps.len(), STEP_TELEMETRY_MAX_STEPS);
+        assert_eq!(omitted, 5);
+        assert!(steps.windows(2).all(|w| w[0].started_at <= w[1].started_at));
     }
 
     #[test]

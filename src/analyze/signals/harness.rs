@@ -44,7 +44,10 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, _s: &Settings) {
             continue;
         }
         let (node, step) = (Some(st.node.as_str()), Some(st.name.as_str()));
-        if let Some(tb) = ctx.exception.or(ctx.traceback) {
+        if st.exit_code == Some(2) {
+            // Exit 2 is the usage-error convention; no text rule said more.
+            cl.signal("exit_2", node, step, st.evidence.clone());
+        } else if let Some(tb) = ctx.exception.or(ctx.traceback) {
             cl.signal("step_traceback", node, step, tb);
         } else {
             let ev = ctx

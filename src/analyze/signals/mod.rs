@@ -10,6 +10,7 @@ pub mod loadgen_extra;
 pub mod nvidia_smi;
 pub mod platform;
 pub mod software;
+pub mod training;
 
 use crate::analyze::Settings;
 use crate::analyze::classify::Classifier;
@@ -25,5 +26,6 @@ pub fn raise_all(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
     gpu_probes::raise(c, cl, s);
     platform::raise(c, cl, s);
     software::raise(c, cl, s);
+    training::raise(c, cl, s);
     harness::raise(c, cl, s);
 }

@@ -3,7 +3,6 @@
 
 use crate::analyze::Settings;
 use crate::analyze::classify::Classifier;
-use crate::analyze::score;
 use crate::model::*;
 
 /// Raise GPU probe signals.
@@ -28,7 +27,7 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
                     .ecc_volatile_uncorrectable
                     .or(g.ecc_aggregate_uncorrectable)
                     .unwrap_or(0);
-                if ue > 0 {
+                if ue > s.ecc_uncorrectable_threshold {
                     cl.signal(
                         "gpu_ecc_uncorrectable",
                         n,
@@ -43,26 +42,35 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
                 if g.remapped_rows_pending == Some(true) {
                     pend.push("row remapping pending");
                 }
-                if g.remapping_failure == Some(true) {
-                    pend.push("row remapping failure occurred");
-                }
                 if !pend.is_empty() {
                     cl.signal("gpu_retirement_pending", n, None, ev(pend.join(", ")));
                 }
-                if let (Some(t), Some(l)) = (g.temperature_c, g.temperature_slowdown_c) {
-                    if t >= l {
-                        cl.signal(
-                            "gpu_temperature_slowdown",
-                            n,
-                            None,
-                            ev(format!("{t:.0} C >= slowdown {l:.0} C")),
-                        );
-                    }
+                if g.remapping_failure == Some(true) {
+                    cl.signal(
+                        "gpu_row_remap_failure",
+                        n,
+                        None,
+                        ev("remapped_rows/remapping_failure_occurred = Yes".into()),
+                    );
+                }
+                if s.too_hot(g.temperature_c, g.temperature_slowdown_c) {
+                    let t = g.temperature_c.unwrap_or_default();
+                    let limit = match (g.temperature_slowdown_c, s.max_gpu_temperature_c) {
+                        (Some(l), _) if t >= l => format!("slowdown {l:.0} C"),
+                        (_, Some(l)) => format!("configured limit {l:.0} C"),
+                        _ => "limit".to_string(),
+                    };
+                    cl.signal(
+                        "gpu_temperature_slowdown",
+                        n,
+                        None,
+                        ev(format!("{t:.0} C >= {limit}")),
+                    );
                 }
                 let thermal: Vec<&String> = g
                     .throttle_reasons_active
                     .iter()
-                    .filter(|r| score::is_thermal_throttle(r))
+                    .filter(|r| s.counts_as_throttle(r))
                     .collect();
                 if !thermal.is_empty() {
                     let names: Vec<&str> = thermal.iter().map(|r| r.as_str()).collect();
