@@ -44,7 +44,7 @@ done
 gen "$IN/tree-1000" tree 1000
 gen "$IN/archive-500" archive 500
 
-echo "## Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD)"
+echo "## Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$BIN\` (worktree at $(git rev-parse --short HEAD))"
 echo
 python3 benches/measure.py --bin "$BIN" --inputs "$IN" --out "$OUT" --reps "$REPS" --sizes $SIZES
 
