@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::model::{Campaign, ParseWarning};
+use crate::model::{ArtifactKind, Campaign, ParseWarning, SubmissionPath};
 use crate::parse::NullSink;
 
 /// One file as `inspect` shows it.
@@ -25,6 +25,10 @@ pub struct InspectedFile {
     pub run: Option<String>,
     /// Harness step it belongs to.
     pub step: Option<String>,
+    /// For a compliance verification file: the test it belongs to (system,
+    /// benchmark, scenario from the path; `kind` is the test, `TEST01`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance_test: Option<SubmissionPath>,
     /// Parse warnings for this file.
     pub warnings: Vec<ParseWarning>,
 }
@@ -62,6 +66,12 @@ pub fn inspect(root: &Path) -> Inspection {
                 node: f.node.clone(),
                 run: f.run.clone(),
                 step: f.step.clone(),
+                compliance_test: (f.kind == ArtifactKind::ComplianceVerify)
+                    .then(|| {
+                        let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+                        crate::parse::verify::test_folder(dir).map(|(_, info)| info)
+                    })
+                    .flatten(),
                 warnings: warnings.get(f.path.as_str()).cloned().unwrap_or_default(),
             }
         })
@@ -83,9 +93,16 @@ pub fn to_table(i: &Inspection) -> String {
         .files
         .iter()
         .map(|f| {
-            let attached = match (&f.run, &f.step) {
-                (Some(r), _) => format!("run {}", clean(r)),
-                (None, Some(s)) => format!("step {}", clean(s)),
+            let attached = match (&f.run, &f.step, &f.compliance_test) {
+                (_, _, Some(t)) => format!(
+                    "test {}/{}/{}/{}",
+                    clean(t.system.as_deref().unwrap_or("?")),
+                    clean(&t.benchmark),
+                    clean(&t.scenario_dir),
+                    clean(t.kind.as_deref().unwrap_or("?"))
+                ),
+                (Some(r), _, _) => format!("run {}", clean(r)),
+                (None, Some(s), _) => format!("step {}", clean(s)),
                 _ => "-".into(),
             };
             [

@@ -488,6 +488,11 @@ fn read_artifact(art: &Artifact, ctx: &ReadContext<'_>, sink: &mut dyn LineSink)
                 campaign.submission_meta.push((art.rel.clone(), p.value));
                 p.warnings
             }
+            ArtifactKind::ComplianceVerify => {
+                let p = parse::verify::parse(path, file);
+                campaign.compliance.push((art.rel.clone(), p.value));
+                p.warnings
+            }
             ArtifactKind::TrainingLog => {
                 let p = parse::training::parse(path, file, node, sink);
                 campaign.training.push((art.rel.clone(), p.value));
@@ -531,6 +536,7 @@ fn merge_shard(
         step_logs,
         loadgen_configs,
         submission_meta,
+        compliance,
         kube_nodes,
         training,
     } = part;
@@ -540,6 +546,7 @@ fn merge_shard(
     campaign.step_logs.extend(step_logs);
     campaign.loadgen_configs.extend(loadgen_configs);
     campaign.submission_meta.extend(submission_meta);
+    campaign.compliance.extend(compliance);
     campaign.kube_nodes.extend(kube_nodes);
     campaign.training.extend(training);
     for (name, data) in nodes {

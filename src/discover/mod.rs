@@ -19,7 +19,7 @@ use walkdir::WalkDir;
 use crate::model::ArtifactKind;
 use crate::parse::{
     ansible, dcgm, kernel_log, kubectl, loadgen_accuracy, loadgen_trace, nvidia_smi_csv,
-    nvidia_smi_text, nvidia_smi_xml, software, training,
+    nvidia_smi_text, nvidia_smi_xml, software, training, verify,
 };
 
 /// Bytes read from the head of a file to sniff its kind.
@@ -191,6 +191,7 @@ fn kind_by_name(rel: &str) -> Option<ArtifactKind> {
         "accuracy.txt" => ArtifactKind::AccuracyResult,
         "user.conf" | "mlperf.conf" => ArtifactKind::LoadgenConfig,
         "measurements.json" => ArtifactKind::SubmissionMeta,
+        n if verify::FILE_NAMES.contains(&n) => ArtifactKind::ComplianceVerify,
         n if in_systems && n.ends_with(".json") => ArtifactKind::SubmissionMeta,
         n if n.ends_with(".run.json") => ArtifactKind::RunRecord,
         "stdout.log" if in_steps => ArtifactKind::StepStdout,

@@ -41,6 +41,8 @@ pub enum ArtifactKind {
     LoadgenConfig,
     /// `systems/<system>.json`, `measurements.json`.
     SubmissionMeta,
+    /// `verify_accuracy.txt` / `verify_performance.txt` of a compliance test.
+    ComplianceVerify,
     /// `nvidia-smi --query-gpu … --format=csv` (snapshot or telemetry).
     NvidiaSmiCsv,
     /// Plain `nvidia-smi -q` text.
@@ -76,6 +78,7 @@ impl ArtifactKind {
             ArtifactKind::AccuracyResult => "accuracy_result",
             ArtifactKind::LoadgenConfig => "loadgen_config",
             ArtifactKind::SubmissionMeta => "submission_meta",
+            ArtifactKind::ComplianceVerify => "compliance_verify",
             ArtifactKind::NvidiaSmiCsv => "nvidia_smi_csv",
             ArtifactKind::NvidiaSmiText => "nvidia_smi_text",
             ArtifactKind::KernelLog => "kernel_log",
@@ -202,6 +205,8 @@ pub struct Campaign {
     pub loadgen_configs: Vec<(String, LoadGenConfig)>,
     /// Submission metadata files: (path, parse).
     pub submission_meta: Vec<(String, SubmissionMeta)>,
+    /// Compliance verification outputs: (path, parse).
+    pub compliance: Vec<(String, ComplianceVerify)>,
     /// `kubectl get nodes -o json`: (path, parse).
     pub kube_nodes: Vec<(String, KubeNodes)>,
     /// MLPerf Training logs: (path, parse), in path order.

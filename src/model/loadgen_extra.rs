@@ -239,6 +239,93 @@ pub struct AccuracyResult {
     pub lines: u64,
 }
 
+/// Verdict of a compliance test's verification output. Ordered from best
+/// to worst, so the worst of several is their maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplianceVerdict {
+    /// `TEST PASS`, or every TEST06 check passed and the script finished.
+    Pass,
+    /// The file is there but has no verdict (the script did not finish),
+    /// or a verification file the test needs is missing.
+    #[default]
+    Incomplete,
+    /// `TEST FAIL`, or a TEST06 check failed.
+    Fail,
+}
+
+impl ComplianceVerdict {
+    /// Name used in JSON and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplianceVerdict::Pass => "pass",
+            ComplianceVerdict::Incomplete => "incomplete",
+            ComplianceVerdict::Fail => "fail",
+        }
+    }
+}
+
+/// `verify_accuracy.txt` / `verify_performance.txt`, written by the MLPerf
+/// compliance scripts in a `TEST0N` folder.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+pub struct ComplianceVerify {
+    /// `accuracy` or `performance`, from the file name.
+    pub check: String,
+    /// What the file concludes.
+    pub verdict: ComplianceVerdict,
+    /// 1-based line the verdict was read from (`TEST PASS`, the failing
+    /// check, `TEST06 verification complete`); none when incomplete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict_line: Option<u64>,
+    /// The text of that line, trimmed and capped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict_text: Option<String>,
+    /// `name = number` counters (TEST01's `num_acc_log_entries`, …), by
+    /// name; the first value of a name wins.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub counters: BTreeMap<String, AccuracyMetric>,
+    /// `Reference score = X` (any case): the run without the test's audit
+    /// settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_score: Option<AccuracyMetric>,
+    /// `Test score = Y` (any case): the run with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_score: Option<AccuracyMetric>,
+    /// (test − reference) / reference, when both scores were read and the
+    /// reference is not zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative_difference: Option<f64>,
+    /// Every pass/fail line (`First token check pass: Skipped`, `TEST PASS`).
+    pub checks: Capped<AccuracyCheck>,
+    /// Lines read.
+    pub lines: u64,
+}
+
+/// One compliance test folder (`…/<scenario>/TEST0N`) and its verification
+/// outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ComplianceTest {
+    /// The folder, relative to the root.
+    pub folder: String,
+    /// `TEST01`, `TEST04`, `TEST06`, …; none when a verification file sits
+    /// outside a test folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+    /// System, benchmark and scenario from the path, when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<SubmissionPath>,
+    /// The worst verdict of its files; `incomplete` also when a file in
+    /// `missing` is missing.
+    pub verdict: ComplianceVerdict,
+    /// The verification outputs read, by path.
+    pub files: Vec<Located<ComplianceVerify>>,
+    /// Verification files the submission checker needs for this test
+    /// (TEST01: both, TEST04: `verify_performance.txt`, TEST06:
+    /// `verify_accuracy.txt`) that were not found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
 /// One `model.scenario.key = value` setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ConfigEntry {
@@ -481,4 +568,8 @@ pub struct LoadGenExtraReport {
     /// Settings files, by path.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<ConfigSummary>,
+    /// Compliance tests (`TEST0N` folders) with their verification
+    /// outputs, by folder.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compliance: Vec<ComplianceTest>,
 }

@@ -19,7 +19,7 @@ use super::lines::LineReader;
 use crate::model::{AccuracyCheck, AccuracyMetric, AccuracyResult, ParseWarning, cap_text};
 
 /// Most metrics kept; real files have under 20.
-const MAX_METRICS: usize = 128;
+pub(crate) const MAX_METRICS: usize = 128;
 
 /// `name = 1.5`, `name: 1.5`, `name=1.5`.
 static NAMED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -47,78 +47,33 @@ static CHECK_WORD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Parse an accuracy result.
 pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<AccuracyResult> {
-    let mut lines = LineReader::new(reader);
     let mut out = AccuracyResult::default();
-    let mut warnings = Vec::new();
     let mut dropped = 0u64;
     let mut bad_dict: Option<(u64, u64)> = None;
-    loop {
-        match lines.next_line() {
-            Ok(Some(line)) => {
-                let n = line.number;
-                let t = line.text.trim();
-                if t.is_empty() {
-                    continue;
-                }
-                if let Some(h) = t.strip_prefix("hash=") {
-                    if out.hash.is_none() {
-                        out.hash = Some(cap_text(h.trim(), 128));
-                    }
-                    continue;
-                }
-                if let Some(pairs) = dict_pairs(t) {
-                    for (k, v) in pairs {
-                        if let Some(v) = v {
-                            add_metric(&mut out.metrics, &k, v, n, &mut dropped);
-                        }
-                    }
-                    continue;
-                }
-                if t.starts_with('{') && t.contains('}') && t.matches('{').count() == 1 {
-                    // One dict that did not read: worth a warning.
-                    let e = bad_dict.get_or_insert((n, 0));
-                    e.1 += 1;
-                    continue;
-                }
-                if let Some(c) = CHECK_BOOL.captures(t) {
-                    let passed = match c.get(1).map(|m| m.as_str().to_ascii_lowercase()) {
-                        Some(s) if s == "true" => Some(true),
-                        Some(s) if s == "false" => Some(false),
-                        _ => None,
-                    };
-                    out.checks.push(check(n, t, passed));
-                    continue;
-                }
-                if let Some(c) = NAMED_NUMBER.captures(t) {
-                    if let (Some(k), Some(v)) = (c.get(1), c.get(2)) {
-                        if let Ok(v) = v.as_str().parse::<f64>() {
-                            add_metric(&mut out.metrics, k.as_str().trim(), v, n, &mut dropped);
-                            continue;
-                        }
-                    }
-                }
-                if let Some(c) = PERCENT_NAMED.captures(t) {
-                    if let (Some(v), Some(k)) = (c.get(1), c.get(2)) {
-                        if let Ok(v) = v.as_str().parse::<f64>() {
-                            add_metric(&mut out.metrics, k.as_str(), v, n, &mut dropped);
-                            continue;
-                        }
-                    }
-                }
-                if let Some(c) = CHECK_WORD.captures(t) {
-                    let passed = c.get(1).map(|m| m.as_str().starts_with("PASS"));
-                    out.checks.push(check(n, t, passed));
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                warnings.push(lines.read_failed(path, &e));
-                break;
+    let (lines, mut warnings) = for_each_line(path, reader, |n, t| match read_line(t) {
+        LineItem::Hash(h) => {
+            if out.hash.is_none() {
+                out.hash = Some(cap_text(h.trim(), 128));
             }
         }
-    }
-    out.lines = lines.lines_read();
-    warnings.extend(lines.warnings(path));
+        LineItem::Dict(pairs) => {
+            for (k, v) in pairs {
+                if let Some(v) = v {
+                    add_metric(&mut out.metrics, &k, v, n, &mut dropped);
+                }
+            }
+        }
+        LineItem::BadDict => {
+            // One dict that did not read: worth a warning.
+            let e = bad_dict.get_or_insert((n, 0));
+            e.1 += 1;
+        }
+        LineItem::BoolCheck(passed) => out.checks.push(check(n, t, passed)),
+        LineItem::Metric(k, v) => add_metric(&mut out.metrics, k, v, n, &mut dropped),
+        LineItem::WordCheck(passed) => out.checks.push(check(n, t, Some(passed))),
+        LineItem::Other => {}
+    });
+    out.lines = lines;
     if let Some((line, count)) = bad_dict {
         warnings.push(ParseWarning::new(
             path,
@@ -151,7 +106,101 @@ pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<AccuracyResult> {
     }
 }
 
-fn check(line: u64, text: &str, passed: Option<bool>) -> AccuracyCheck {
+/// Stream `reader` once, handing each trimmed, non-empty line and its
+/// 1-based number to `f`; returns the lines read and the reader's warnings
+/// (a read error, cut lines, invalid UTF-8).
+pub(crate) fn for_each_line<R: BufRead>(
+    path: &str,
+    reader: R,
+    mut f: impl FnMut(u64, &str),
+) -> (u64, Vec<ParseWarning>) {
+    let mut lines = LineReader::new(reader);
+    let mut warnings = Vec::new();
+    loop {
+        match lines.next_line() {
+            Ok(Some(line)) => {
+                let t = line.text.trim();
+                if !t.is_empty() {
+                    f(line.number, t);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                warnings.push(lines.read_failed(path, &e));
+                break;
+            }
+        }
+    }
+    warnings.extend(lines.warnings(path));
+    (lines.lines_read(), warnings)
+}
+
+/// What one trimmed, non-empty line of an accuracy script's output holds.
+/// Shared with the compliance `verify_*.txt` parser, whose scripts print
+/// the same kinds of lines.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LineItem<'a> {
+    /// `hash=<sha256>`: the text after `hash=`.
+    Hash(&'a str),
+    /// One Python dict literal: its pairs, non-numbers as `None`.
+    Dict(Vec<(String, Option<f64>)>),
+    /// A line that looks like one dict but did not read.
+    BadDict,
+    /// `… check pass: True|False|Skipped`: `None` for skipped.
+    BoolCheck(Option<bool>),
+    /// `name = number`, `name: number`, `59.9% pass@1`.
+    Metric(&'a str, f64),
+    /// A line with a `PASS`/`PASSED`/`FAIL`/`FAILED` word (`TEST PASS`).
+    WordCheck(bool),
+    /// Anything else.
+    Other,
+}
+
+/// Classify one trimmed line. The order matters: a dict before a named
+/// number, a boolean check before a named number (`pass: True` is not a
+/// number anyway), a pass/fail word last.
+pub(crate) fn read_line(t: &str) -> LineItem<'_> {
+    if let Some(h) = t.strip_prefix("hash=") {
+        return LineItem::Hash(h);
+    }
+    if let Some(pairs) = dict_pairs(t) {
+        return LineItem::Dict(pairs);
+    }
+    if t.starts_with('{') && t.contains('}') && t.matches('{').count() == 1 {
+        return LineItem::BadDict;
+    }
+    if let Some(c) = CHECK_BOOL.captures(t) {
+        let passed = match c.get(1).map(|m| m.as_str().to_ascii_lowercase()) {
+            Some(s) if s == "true" => Some(true),
+            Some(s) if s == "false" => Some(false),
+            _ => None,
+        };
+        return LineItem::BoolCheck(passed);
+    }
+    if let Some(c) = NAMED_NUMBER.captures(t) {
+        if let (Some(k), Some(v)) = (c.get(1), c.get(2)) {
+            if let Ok(v) = v.as_str().parse::<f64>() {
+                return LineItem::Metric(k.as_str().trim(), v);
+            }
+        }
+    }
+    if let Some(c) = PERCENT_NAMED.captures(t) {
+        if let (Some(v), Some(k)) = (c.get(1), c.get(2)) {
+            if let Ok(v) = v.as_str().parse::<f64>() {
+                return LineItem::Metric(k.as_str(), v);
+            }
+        }
+    }
+    if let Some(c) = CHECK_WORD.captures(t) {
+        if let Some(m) = c.get(1) {
+            return LineItem::WordCheck(m.as_str().starts_with("PASS"));
+        }
+    }
+    LineItem::Other
+}
+
+/// A pass/fail line, its text capped.
+pub(crate) fn check(line: u64, text: &str, passed: Option<bool>) -> AccuracyCheck {
     AccuracyCheck {
         line,
         text: cap_text(text, 200),
@@ -159,7 +208,9 @@ fn check(line: u64, text: &str, passed: Option<bool>) -> AccuracyCheck {
     }
 }
 
-fn add_metric(
+/// Keep the first finite value of `key`, up to [`MAX_METRICS`] names;
+/// `dropped` counts names beyond the cap.
+pub(crate) fn add_metric(
     metrics: &mut BTreeMap<String, AccuracyMetric>,
     key: &str,
     value: f64,

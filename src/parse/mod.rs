@@ -28,6 +28,7 @@ pub mod software;
 pub mod step_log;
 pub mod submission;
 pub mod training;
+pub mod verify;
 
 use crate::model::{ParseWarning, Stream};
 

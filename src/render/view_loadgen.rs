@@ -9,7 +9,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    AccuracyCountCheck, AccuracyLog, Distribution, Report, RunExtra, SubmissionPath,
+    AccuracyCountCheck, AccuracyLog, AccuracyMetric, ComplianceTest, ComplianceVerdict,
+    Distribution, Report, RunExtra, SubmissionPath,
 };
 
 use super::timecharts::{MAX_TRACE_RUNS, trace_plan};
@@ -102,6 +103,8 @@ pub struct SubmissionView {
     pub accuracy_logs_empty_note: String,
     /// `accuracy.txt` results.
     pub results: Vec<AccuracyResultView>,
+    /// Compliance tests: one row per verification file, found or missing.
+    pub compliance: Vec<ComplianceRowView>,
     /// Shown when no `accuracy.txt` was read.
     pub results_empty_note: String,
     /// System descriptions.
@@ -179,6 +182,27 @@ pub struct AccuracyResultView {
     pub check_lines: Vec<String>,
     /// Accuracy-log hash, or `not recorded`.
     pub hash: String,
+}
+
+/// One compliance verification file (or a missing one) of a test.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplianceRowView {
+    /// `TEST01`, or `—` outside a test folder.
+    pub test: String,
+    /// `system / benchmark / scenario`.
+    pub scope: String,
+    /// The file (`…/TEST01/verify_performance.txt`), or the expected path
+    /// when missing.
+    pub source: String,
+    /// `PASS`, `FAIL`, `INCOMPLETE` or `MISSING`.
+    pub verdict: String,
+    /// CSS tone for `verdict`.
+    pub tone: String,
+    /// The numbers behind the verdict: scores and their difference, or the
+    /// counters; `—` when there are none.
+    pub numbers: String,
+    /// The pass/fail lines, `line N: TEXT` (capped).
+    pub lines: Vec<String>,
 }
 
 /// One system description.
@@ -608,6 +632,7 @@ pub(super) fn submission(report: &Report, esc: Esc) -> SubmissionView {
             }
         })
         .collect();
+    let compliance = compliance_rows(&x.compliance, esc);
     let systems: Vec<SystemView> = x
         .systems
         .iter()
@@ -721,6 +746,7 @@ pub(super) fn submission(report: &Report, esc: Esc) -> SubmissionView {
     let has_data = !(runs.is_empty()
         && accuracy_logs.is_empty()
         && results.is_empty()
+        && compliance.is_empty()
         && systems.is_empty()
         && measurements.is_empty()
         && configs.is_empty());
@@ -733,12 +759,94 @@ pub(super) fn submission(report: &Report, esc: Esc) -> SubmissionView {
         accuracy_logs_empty_note: esc.t("No accuracy log (mlperf_log_accuracy.json) with entries, and no accuracy-mode run, was read."),
         results,
         results_empty_note: esc.t("No accuracy.txt from the reference accuracy scripts was read: accuracy metrics are not assessed."),
+        compliance,
         systems,
         systems_empty_note: esc.t("No system description (systems/SYSTEM.json) was read."),
         measurements,
         overrides_total: fmt_count(configs.iter().map(|c| c.overrides.len() as u64).sum()),
         configs,
     }
+}
+
+/// The compliance table: each test's verification files in path order,
+/// then the ones it lacks.
+fn compliance_rows(tests: &[ComplianceTest], esc: Esc) -> Vec<ComplianceRowView> {
+    let mut rows = Vec::new();
+    for t in tests {
+        let test = esc.or(t.test.as_deref(), DASH);
+        let scope = scope_text(t.scope.as_ref(), esc);
+        for f in &t.files {
+            let v = &f.value;
+            let (verdict, tone) = match v.verdict {
+                ComplianceVerdict::Pass => ("PASS", "good"),
+                ComplianceVerdict::Fail => ("FAIL", "bad"),
+                ComplianceVerdict::Incomplete => ("INCOMPLETE", "warn"),
+            };
+            let numbers = match (&v.reference_score, &v.test_score) {
+                (None, None) if v.counters.is_empty() => DASH.to_string(),
+                (None, None) => v
+                    .counters
+                    .iter()
+                    .map(|(k, m)| format!("{} = {}", esc.t(k), metric_value(m.value)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                (r, t) => {
+                    let score = |m: &Option<AccuracyMetric>| {
+                        m.as_ref()
+                            .map_or_else(|| "not found".to_string(), |m| metric_value(m.value))
+                    };
+                    let mut s = format!("reference score {}, test score {}", score(r), score(t));
+                    if let Some(d) = v.relative_difference.filter(|d| d.is_finite()) {
+                        let sign = if d < 0.0 { "−" } else { "+" };
+                        s.push_str(&format!(" ({sign}{})", fmt_pct(Some(d.abs()), 2)));
+                    }
+                    s
+                }
+            };
+            let mut lines: Vec<String> = v
+                .checks
+                .items
+                .iter()
+                .map(|c| format!("line {}: {}", c.line, esc.or(Some(&c.text), DASH)))
+                .collect();
+            // TEST06's verdict is its `verification complete` line, which is
+            // not a pass/fail line.
+            if let Some(n) = v
+                .verdict_line
+                .filter(|n| !v.checks.items.iter().any(|c| c.line == *n))
+            {
+                lines.push(format!(
+                    "line {n}: {}",
+                    esc.or(v.verdict_text.as_deref(), DASH)
+                ));
+            }
+            let more = v.checks.total.saturating_sub(v.checks.items.len() as u64);
+            if more > 0 {
+                lines.push(format!("{} more not kept", plural(more, "line", "lines")));
+            }
+            rows.push(ComplianceRowView {
+                test: test.clone(),
+                scope: scope.clone(),
+                source: esc.t(&f.path),
+                verdict: verdict.to_string(),
+                tone: tone.to_string(),
+                numbers,
+                lines,
+            });
+        }
+        for m in &t.missing {
+            rows.push(ComplianceRowView {
+                test: test.clone(),
+                scope: scope.clone(),
+                source: esc.t(&format!("{}/{m}", t.folder)),
+                verdict: "MISSING".to_string(),
+                tone: "warn".to_string(),
+                numbers: DASH.to_string(),
+                lines: Vec::new(),
+            });
+        }
+    }
+    rows
 }
 
 /// Metric values keep up to four decimals (`45.2287`, `4,165,860`).

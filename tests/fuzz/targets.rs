@@ -28,6 +28,8 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("accuracy_result", accuracy_result),
     ("loadgen_config", loadgen_config),
     ("submission", submission),
+    ("verify", verify),
+    ("training", training),
     ("ansible", ansible),
     ("nvidia_smi_xml", nvidia_smi_xml),
     ("nvidia_smi_csv", nvidia_smi_csv),
@@ -112,6 +114,26 @@ pub fn submission(data: &[u8]) {
     };
     let p = parse::submission::parse(path, data);
     check(path, &p.warnings);
+}
+
+/// The file name gives the check (accuracy or performance), so the first
+/// byte picks one; both sit in a test folder, as in a submission tree.
+pub fn verify(data: &[u8]) {
+    let (path, data) = match data.split_first() {
+        Some((b, rest)) if b % 2 == 0 => ("sys/bench/Offline/TEST01/verify_accuracy.txt", rest),
+        Some((_, rest)) => ("sys/bench/Server/TEST04/verify_performance.txt", rest),
+        None => ("sys/bench/Offline/TEST06/verify_accuracy.txt", data),
+    };
+    let p = parse::verify::parse(path, data);
+    check(path, &p.warnings);
+}
+
+/// One input for the MLPerf Training parser; lines that are not
+/// `:::MLLOG` events go to the sink.
+pub fn training(data: &[u8]) {
+    let mut sink = CheckSink { path: PATH };
+    let p = parse::training::parse(PATH, data, Some("n1"), &mut sink);
+    check(PATH, &p.warnings);
 }
 
 /// One input for the `ansible` parser.

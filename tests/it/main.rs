@@ -2,6 +2,7 @@
 
 mod adversarial;
 mod cli;
+mod compliance;
 mod config;
 mod deeper_analysis;
 mod error_corpus;

@@ -241,6 +241,47 @@ pub fn loadgen_extra() -> LoadGenExtraReport {
                 value: format!("93{H}"),
             }],
         }],
+        compliance: vec![ComplianceTest {
+            folder: format!("results/{H}/Offline/TEST04"),
+            test: Some("TEST04".to_string()),
+            scope: Some(submission_path("TEST04", None)),
+            verdict: ComplianceVerdict::Fail,
+            files: vec![Located {
+                path: format!("results/{H}/Offline/TEST04/verify_performance.txt"),
+                value: ComplianceVerify {
+                    check: "performance".to_string(),
+                    verdict: ComplianceVerdict::Fail,
+                    verdict_line: Some(4),
+                    verdict_text: Some(format!("TEST FAIL {H}")),
+                    counters: BTreeMap::from([(
+                        format!("num_{H}"),
+                        AccuracyMetric {
+                            value: 3.0,
+                            line: 2,
+                        },
+                    )]),
+                    reference_score: Some(AccuracyMetric {
+                        value: 18.5856,
+                        line: 2,
+                    }),
+                    test_score: Some(AccuracyMetric {
+                        value: 21.2001,
+                        line: 3,
+                    }),
+                    relative_difference: Some((21.2001 - 18.5856) / 18.5856),
+                    checks: Capped {
+                        items: vec![AccuracyCheck {
+                            line: 4,
+                            text: format!("TEST FAIL {H}"),
+                            passed: Some(false),
+                        }],
+                        total: 1,
+                    },
+                    lines: 4,
+                },
+            }],
+            missing: vec![format!("verify_accuracy{H}.txt")],
+        }],
     }
 }
 

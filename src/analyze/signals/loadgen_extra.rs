@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::analyze::Settings;
 use crate::analyze::classify::Classifier;
 use crate::model::*;
-use crate::parse::submission;
+use crate::parse::{submission, verify};
 
 /// Raise this family's signals.
 pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, _s: &Settings) {
@@ -33,6 +33,174 @@ pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, _s: &Settings) {
             Evidence::new(path.clone(), None, &text),
         );
     }
+    compliance_signals(c, cl);
+}
+
+/// A failed compliance test, a verification file without a verdict, and a
+/// test folder without the verification file the submission checker reads.
+fn compliance_signals(c: &Campaign, cl: &mut Classifier<'_>) {
+    for t in compliance_tests(c) {
+        let who = compliance_label(&t);
+        for f in &t.files {
+            let v = &f.value;
+            let name = file_name(&f.path);
+            match v.verdict {
+                ComplianceVerdict::Pass => {}
+                ComplianceVerdict::Fail => {
+                    let mut text = format!(
+                        "{who}: {name} says `{}`",
+                        v.verdict_text.as_deref().unwrap_or("FAIL")
+                    );
+                    let detail = compliance_detail(v);
+                    if !detail.is_empty() {
+                        text.push_str(&format!(" ({detail})"));
+                    }
+                    // The checker lets a TEST01 accuracy mismatch through
+                    // when the accuracy of both runs is close enough, so
+                    // it is a separate, lower-severity rule.
+                    let signal = if t.test.as_deref() == Some("TEST01") && v.check == "accuracy" {
+                        "compliance_test01_accuracy_failed"
+                    } else {
+                        "compliance_test_failed"
+                    };
+                    cl.signal(
+                        signal,
+                        None,
+                        None,
+                        Evidence::new(f.path.clone(), v.verdict_line, &text),
+                    );
+                }
+                ComplianceVerdict::Incomplete => {
+                    let text = format!(
+                        "{who}: {name} has no verdict ({} line(s); no `TEST PASS`/`TEST FAIL`{})",
+                        v.lines,
+                        if v.check == "accuracy" {
+                            ", no TEST06 `verification complete`"
+                        } else {
+                            ""
+                        }
+                    );
+                    cl.signal(
+                        "compliance_verify_incomplete",
+                        None,
+                        None,
+                        Evidence::new(f.path.clone(), None, &text),
+                    );
+                }
+            }
+        }
+        if !t.missing.is_empty() {
+            let text = format!(
+                "{who}: {} not found in {}",
+                t.missing.join(" and "),
+                t.folder
+            );
+            cl.signal(
+                "compliance_verify_missing",
+                None,
+                None,
+                Evidence::new(t.folder.clone(), None, &text),
+            );
+        }
+    }
+}
+
+/// `stable-diffusion-xl Offline TEST04 (8xMI325x_2xEPYC-9655)`.
+fn compliance_label(t: &ComplianceTest) -> String {
+    let test = t.test.as_deref().unwrap_or("compliance test");
+    match &t.scope {
+        Some(s) => {
+            let scenario = s.scenario.map_or(s.scenario_dir.as_str(), |sc| sc.as_str());
+            match &s.system {
+                Some(sys) => format!("{} {scenario} {test} ({sys})", s.benchmark),
+                None => format!("{} {scenario} {test}", s.benchmark),
+            }
+        }
+        None => format!("{test} in {}", t.folder),
+    }
+}
+
+/// The numbers behind a verdict: the two scores and their difference, or
+/// the counters that are not zero.
+fn compliance_detail(v: &ComplianceVerify) -> String {
+    if let (Some(r), Some(t)) = (&v.reference_score, &v.test_score) {
+        let mut s = format!("reference score {}, test score {}", r.value, t.value);
+        if let Some(d) = v.relative_difference {
+            s.push_str(&format!(", {:+.1}%", d * 100.0));
+        }
+        return s;
+    }
+    let nonzero: Vec<String> = v
+        .counters
+        .iter()
+        .filter(|(k, m)| {
+            m.value != 0.0
+                && (k.contains("mismatch") || k.contains("missing") || k.contains("duplicate"))
+        })
+        .map(|(k, m)| format!("{k} = {}", m.value))
+        .collect();
+    nonzero.join(", ")
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Every compliance test folder seen (through any file in it, so a folder
+/// whose verification file is missing is still known), with its
+/// verification outputs, by folder. Verification files outside a test
+/// folder form a "test" of their own folder, without a test id.
+pub fn compliance_tests(c: &Campaign) -> Vec<ComplianceTest> {
+    let new = |folder: String, scope: Option<SubmissionPath>| ComplianceTest {
+        folder,
+        test: scope.as_ref().and_then(|s| s.kind.clone()),
+        scope,
+        verdict: ComplianceVerdict::Incomplete,
+        files: Vec::new(),
+        missing: Vec::new(),
+    };
+    let mut tests: BTreeMap<String, ComplianceTest> = BTreeMap::new();
+    for f in &c.files {
+        if let Some((folder, info)) = verify::test_folder(parent(&f.path)) {
+            tests
+                .entry(folder.clone())
+                .or_insert_with(|| new(folder, Some(info)));
+        }
+    }
+    for (path, v) in &c.compliance {
+        let (folder, info) = match verify::test_folder(parent(path)) {
+            Some((folder, info)) => (folder, Some(info)),
+            None => (parent(path).to_string(), None),
+        };
+        tests
+            .entry(folder.clone())
+            .or_insert_with(|| new(folder, info))
+            .files
+            .push(Located {
+                path: path.clone(),
+                value: v.clone(),
+            });
+    }
+    let mut out: Vec<ComplianceTest> = tests.into_values().collect();
+    for t in &mut out {
+        t.files.sort_by(|a, b| a.path.cmp(&b.path));
+        let found: BTreeSet<&str> = t.files.iter().map(|f| file_name(&f.path)).collect();
+        t.missing = t
+            .test
+            .as_deref()
+            .map_or(&[][..], verify::expected_files)
+            .iter()
+            .filter(|n| !found.contains(**n))
+            .map(|n| n.to_string())
+            .collect();
+        let worst = t.files.iter().map(|f| f.value.verdict).max();
+        t.verdict = match worst {
+            Some(v) if t.missing.is_empty() => v,
+            Some(v) => v.max(ComplianceVerdict::Incomplete),
+            None => ComplianceVerdict::Incomplete,
+        };
+    }
+    out
 }
 
 /// For an accuracy-mode run with a complete (not truncated) accuracy log:
@@ -215,6 +383,7 @@ pub fn report(c: &Campaign) -> LoadGenExtraReport {
         systems,
         measurements,
         configs,
+        compliance: compliance_tests(c),
     }
 }
 
