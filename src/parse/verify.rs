@@ -15,8 +15,10 @@
 //!
 //! The verdict follows the submission checker: a `TEST PASS`/`TEST FAIL`
 //! line decides; otherwise a failing check line fails (the checker accepts
-//! `Skipped` only for the first-token check); otherwise the checks pass once
-//! the script wrote its `verification complete` line. A file with none of
+//! `Skipped` only for the first-token check), and so does the script's own
+//! `TEST06 verification failed` line; otherwise the checks pass once the
+//! script wrote its `verification complete` line, provided all three TEST06
+//! check lines are there (the checker fails a file missing one). A file with none of
 //! these is `incomplete`: the script did not finish.
 
 use std::io::BufRead;
@@ -48,6 +50,10 @@ pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<ComplianceVerify> {
     let mut conflict: Option<u64> = None;
     let mut first_failed_check: Option<u64> = None;
     let mut complete: Option<(u64, String)> = None;
+    let mut failed_line: Option<(u64, String)> = None;
+    // TEST06's three check lines, in the order the script prints them; the
+    // submission checker requires every one of them to be present.
+    let mut seen_checks = [false; 3];
     let mut unexpected: Option<(u64, u64)> = None;
     let (lines, mut warnings) = accuracy_result::for_each_line(path, reader, |n, t| {
         match accuracy_result::read_line(t) {
@@ -68,7 +74,11 @@ pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<ComplianceVerify> {
             LineItem::BoolCheck(passed) => {
                 // The checker accepts `Skipped` for the first-token check
                 // only (Offline runs have no first token).
-                let skip_ok = t.to_ascii_lowercase().starts_with("first token");
+                let lower = t.to_ascii_lowercase();
+                let skip_ok = lower.starts_with("first token");
+                for (seen, prefix) in seen_checks.iter_mut().zip(TEST06_CHECKS) {
+                    *seen |= lower.starts_with(prefix);
+                }
                 let failed = passed == Some(false) || (passed.is_none() && !skip_ok);
                 if failed && first_failed_check.is_none() {
                     first_failed_check = Some(n);
@@ -88,6 +98,9 @@ pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<ComplianceVerify> {
                     complete = Some((n, cap_text(t, 200)));
                 }
             }
+            LineItem::Other if is_failure(t) => {
+                failed_line.get_or_insert_with(|| (n, cap_text(t, 200)));
+            }
             LineItem::Other if is_progress(t) => {}
             LineItem::Hash(_) | LineItem::Dict(_) | LineItem::BadDict | LineItem::Other => {
                 let e = unexpected.get_or_insert((n, 0));
@@ -103,19 +116,54 @@ pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<ComplianceVerify> {
         (Some((n, true)), None) => Some((ComplianceVerdict::Pass, n)),
         (None, _) => None,
     };
+    let missing: Vec<&str> = TEST06_CHECKS
+        .iter()
+        .zip(seen_checks)
+        .filter(|(_, seen)| !seen)
+        .map(|(name, _)| *name)
+        .collect();
+    // A `… verification complete` file passes only with all three TEST06
+    // check lines: the checker looks for each one and fails a file without it.
+    let complete_verdict = complete
+        .as_ref()
+        .filter(|_| out.checks.total > 0)
+        .map(|(n, _)| {
+            if missing.is_empty() {
+                (ComplianceVerdict::Pass, *n)
+            } else {
+                (ComplianceVerdict::Fail, *n)
+            }
+        });
     let verdict = word_verdict
         .or_else(|| first_failed_check.map(|n| (ComplianceVerdict::Fail, n)))
         .or_else(|| {
-            complete
+            failed_line
                 .as_ref()
-                .filter(|_| out.checks.total > 0)
-                .map(|(n, _)| (ComplianceVerdict::Pass, *n))
-        });
+                .map(|(n, _)| (ComplianceVerdict::Fail, *n))
+        })
+        .or(complete_verdict);
+    if let (Some(_), Some((n, _))) = (
+        complete_verdict.filter(|_| word_verdict.is_none()),
+        &complete,
+    ) && !missing.is_empty()
+    {
+        warnings.push(ParseWarning::new(
+            path,
+            Some(*n),
+            format!(
+                "the verification says it completed but has no `{}` check line; the submission checker fails such a file",
+                missing.join("`, `")
+            ),
+        ));
+    }
     if let Some((v, n)) = verdict {
         out.verdict = v;
         out.verdict_line = Some(n);
         out.verdict_text = match &complete {
             Some((c, text)) if *c == n => Some(text.clone()),
+            _ if failed_line.as_ref().is_some_and(|(c, _)| *c == n) => {
+                failed_line.as_ref().map(|(_, text)| text.clone())
+            }
             _ => out
                 .checks
                 .items
@@ -184,6 +232,15 @@ pub fn parse<R: BufRead>(path: &str, reader: R) -> Parsed<ComplianceVerify> {
         value: out,
         warnings,
     }
+}
+
+/// TEST06's check lines, lower-cased prefixes, as `run_verification.py`
+/// prints them.
+const TEST06_CHECKS: [&str; 3] = ["first token check", "eos check", "sample length check"];
+
+/// `TEST06 verification failed`: what the script prints when a check fails.
+fn is_failure(t: &str) -> bool {
+    t.to_ascii_lowercase().ends_with("verification failed")
 }
 
 /// `TEST06 verification complete`.
@@ -277,6 +334,36 @@ mod tests {
         assert_eq!(
             (r.value.verdict, r.value.verdict_line),
             (ComplianceVerdict::Fail, Some(3))
+        );
+    }
+
+    #[test]
+    fn test06_needs_every_check_line_and_reads_its_failure_line() {
+        let path = "s/llama/Offline/TEST06/verify_accuracy.txt";
+        let short =
+            "First token check pass: True\nEOS check pass: True\nTEST06 verification complete\n";
+        let r = parse(path, short.as_bytes());
+        assert_eq!(
+            (r.value.verdict, r.value.verdict_line),
+            (ComplianceVerdict::Fail, Some(3))
+        );
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.line == Some(3) && w.message.contains("sample length check")),
+            "{:?}",
+            r.warnings
+        );
+        // The script's own failure line fails the file even when every
+        // check line it printed was cut off.
+        let r = parse(path, "TEST06 verification failed\n".as_bytes());
+        assert_eq!(
+            (r.value.verdict, r.value.verdict_line),
+            (ComplianceVerdict::Fail, Some(1))
+        );
+        assert_eq!(
+            r.value.verdict_text.as_deref(),
+            Some("TEST06 verification failed")
         );
     }
 
