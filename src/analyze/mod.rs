@@ -242,6 +242,8 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
     let causes = causes::link(&events, rules, campaign, s.cause_window_s, &mut findings);
     let consistency = scaling::consistency(campaign, &groups);
     let nodes_known = known_nodes(campaign);
+    let loadgen_extra = signals::loadgen_extra::report(campaign);
+    let training = signals::training::report(campaign);
     let components = score::components(
         &score::ScoreInputs {
             campaign,
@@ -249,6 +251,8 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
             groups: &groups,
             software: &software,
             nodes: &nodes_known,
+            training: &training,
+            compliance: &loadgen_extra.compliance,
         },
         s,
     );
@@ -272,11 +276,11 @@ pub fn analyze(campaign: &Campaign, mut classifier: Classifier<'_>, s: &Settings
         findings,
         performance: Performance { groups },
         software,
-        loadgen_extra: signals::loadgen_extra::report(campaign),
+        loadgen_extra,
         gpu_probes: signals::gpu_probes::report(campaign),
         platform: signals::platform::report(campaign),
         software_inventory: signals::software::report(campaign),
-        training: signals::training::report(campaign),
+        training,
         baseline: None,
         causes,
         validity: campaign.runs.iter().filter_map(validity::explain).collect(),

@@ -22,6 +22,10 @@ pub struct ScoreInputs<'a> {
     pub software: &'a [SoftwareRow],
     /// Nodes the campaign knows of (probes, folders or harness hosts).
     pub nodes: &'a BTreeSet<String>,
+    /// MLPerf Training runs and results.
+    pub training: &'a TrainingReport,
+    /// Submission compliance tests (`TEST0N`).
+    pub compliance: &'a [ComplianceTest],
 }
 
 fn check(id: &str, title: &str, deduction: f64, detail: String, evidence: Vec<Evidence>) -> Check {
@@ -475,13 +479,19 @@ fn performance(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
         .iter()
         .filter(|r| r.summary.as_ref().is_some_and(|(_, s)| s.valid.is_some()))
         .collect();
-    let reason = if with_result.is_empty() {
-        Some("no LoadGen summary with a result was found".to_string())
+    let training = &inp.training.runs;
+    // Training runs and compliance verdicts are results too: a campaign
+    // with only those is assessed on them rather than left "not assessed".
+    let reason = if with_result.is_empty() && training.is_empty() && inp.compliance.is_empty() {
+        Some(
+            "no LoadGen summary with a result, compliance test or MLPerf Training log was found"
+                .to_string(),
+        )
     } else {
         None
     };
     let mut checks = Vec::new();
-    if reason.is_none() {
+    if !with_result.is_empty() {
         let invalid: Vec<&&LoadGenRun> = with_result
             .iter()
             .filter(|r| {
@@ -584,20 +594,120 @@ fn performance(inp: &ScoreInputs<'_>, s: &Settings) -> Component {
             ev.into_iter().take(5).collect(),
         ));
     }
+    if !inp.compliance.is_empty() {
+        checks.push(compliance_check(inp.compliance, s));
+    }
+    if !training.is_empty() {
+        checks.push(training_check(training, s));
+    }
+    let loadgen_covered = c
+        .runs
+        .iter()
+        .filter(|r| r.summary.is_some() && r.detail.is_some())
+        .count();
+    let training_covered = training.iter().filter(|r| r.status_text.is_some()).count();
+    let note = match (c.runs.is_empty(), training.is_empty()) {
+        (false, true) | (true, true) => "LoadGen runs with both summary and detail log",
+        (true, false) => "MLPerf Training logs with a run_stop status",
+        (false, false) => {
+            "LoadGen runs with both summary and detail log, and MLPerf Training logs with a run_stop status"
+        }
+    };
     component(
         "performance",
         "Performance",
         s.weights.performance,
         (
-            c.runs
-                .iter()
-                .filter(|r| r.summary.is_some() && r.detail.is_some())
-                .count(),
-            c.runs.len(),
-            "LoadGen runs with both summary and detail log".into(),
+            loadgen_covered + training_covered,
+            c.runs.len() + training.len(),
+            note.into(),
         ),
         reason,
         checks,
+    )
+}
+
+/// A submission whose compliance test failed, or did not finish, is not
+/// accepted, so it weighs like an INVALID run.
+fn compliance_check(tests: &[ComplianceTest], s: &Settings) -> Check {
+    let bad: Vec<&ComplianceTest> = tests
+        .iter()
+        .filter(|t| t.verdict != ComplianceVerdict::Pass)
+        .collect();
+    let evidence = bad
+        .iter()
+        .filter_map(|t| {
+            let label = format!(
+                "{} {}",
+                t.test.as_deref().unwrap_or("compliance test"),
+                t.verdict.as_str()
+            );
+            match t.files.iter().find(|f| f.value.verdict == t.verdict) {
+                Some(f) => Some(Evidence::new(
+                    f.path.clone(),
+                    f.value.verdict_line,
+                    &format!(
+                        "{label}: {}",
+                        f.value.verdict_text.as_deref().unwrap_or("no verdict line")
+                    ),
+                )),
+                None => t.missing.first().map(|m| {
+                    Evidence::new(t.folder.clone(), None, &format!("{label}: {m} is missing"))
+                }),
+            }
+        })
+        .take(5)
+        .collect();
+    check(
+        "performance.compliance_tests",
+        "Every submission compliance test (TEST0N) passed",
+        s.invalid_run_points * bad.len() as f64 / tests.len() as f64,
+        format!(
+            "{} of {} compliance test(s) failed or incomplete; deduction = {} × that share",
+            bad.len(),
+            tests.len(),
+            s.invalid_run_points
+        ),
+        evidence,
+    )
+}
+
+/// A training run that does not count towards its benchmark's result
+/// (aborted, unfinished, target not reached, a compliance rule broken)
+/// weighs like an INVALID inference run.
+fn training_check(runs: &[TrainingRunReport], s: &Settings) -> Check {
+    let dropped: Vec<&TrainingRunReport> = runs.iter().filter(|r| !r.scored).collect();
+    check(
+        "performance.training_runs",
+        "Every MLPerf Training run finished, reached its target and passed the checked rules",
+        s.invalid_run_points * dropped.len() as f64 / runs.len() as f64,
+        format!(
+            "{} of {} training run(s) not counted in their benchmark's result; deduction = {} × that share",
+            dropped.len(),
+            runs.len(),
+            s.invalid_run_points
+        ),
+        dropped
+            .iter()
+            .map(|r| {
+                let line = r
+                    .evidence
+                    .iter()
+                    .rev()
+                    .find(|e| e.path == r.path)
+                    .and_then(|e| e.line);
+                let status = r.status_text.as_deref().unwrap_or("no run_stop");
+                Evidence::new(
+                    r.path.clone(),
+                    line,
+                    &format!(
+                        "not counted ({}); run_stop status: {status}",
+                        r.dropped_reason
+                    ),
+                )
+            })
+            .take(5)
+            .collect(),
     )
 }
 

@@ -158,6 +158,9 @@ fn the_real_submission_passes_every_compliance_test() {
     let d = f["relative_difference"].as_f64().unwrap();
     assert!((d - (17.4257 - 18.5856) / 18.5856).abs() < 1e-12, "{d}");
     assert!(compliance_findings(&json).is_empty());
+    let check = performance_check(&json, "performance.compliance_tests");
+    assert_eq!(check["passed"], true);
+    assert_eq!(check["deduction"], 0.0);
     assert!(md.contains("### Compliance tests"));
     assert!(md.contains(
         "| TEST04 | 8xMI325x\\_2xEPYC-9655 / stable-diffusion-xl / Offline | <code>8xMI325x\\_2xEPYC-9655/stable-diffusion-xl/Offline/TEST04/verify\\_performance.txt</code> | **PASS** | reference score 18.5856, test score 17.4257 (−6.24%) | <code>line 4: TEST PASS</code> |"
@@ -278,6 +281,33 @@ fn failed_incomplete_and_missing_tests_are_findings_with_evidence() {
     assert!(md.contains("| **FAIL** | reference score 18.5856, test score 21.2001 (+14.07%) |"));
     assert!(html.contains("<span class=\"badge tone-bad\">FAIL</span>"));
     assert!(html.contains("<span class=\"badge tone-warn\">INCOMPLETE</span>"));
+    // No LoadGen result here, yet the compliance verdicts assess Performance.
+    let check = performance_check(&json, "performance.compliance_tests");
+    assert_eq!(check["deduction"], 50.0);
+    assert_eq!(
+        check["detail"],
+        "6 of 6 compliance test(s) failed or incomplete; deduction = 50 × that share"
+    );
+    assert_eq!(
+        check["evidence"][0]["path"],
+        "handmade-sut/llama2-70b-99/Offline/TEST06/verify_accuracy.txt"
+    );
+}
+
+/// The named check of the Performance component.
+fn performance_check<'a>(json: &'a Value, id: &str) -> &'a Value {
+    let perf = json["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "performance")
+        .unwrap();
+    perf["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {perf}"))
 }
 
 #[test]

@@ -119,6 +119,53 @@ fn training_report() -> Report {
 /// retinanet 19.115644444444445 min from five runs; llama31_8b and flux1
 /// keep one scored run each and get no result; the Cisco dlrm_dcnv2 run
 /// fails the compliance checker (AUC below 0.80275).
+/// A training-only campaign is assessed on its runs, not left "not
+/// assessed": three of ten runs are dropped (flux1 misses required keys,
+/// llama31_8b and the Cisco run are aborted).
+#[test]
+fn dropped_training_runs_lower_the_performance_score() {
+    let report = training_report();
+    let perf = report
+        .components
+        .iter()
+        .find(|c| c.id == "performance")
+        .expect("performance");
+    assert_eq!(perf.not_assessed_reason, None);
+    assert_eq!(perf.score, Some(85.0));
+    assert_eq!(
+        perf.coverage_note,
+        "MLPerf Training logs with a run_stop status"
+    );
+    let check = perf
+        .checks
+        .iter()
+        .find(|c| c.id == "performance.training_runs")
+        .expect("training check");
+    assert!(!check.passed);
+    assert_eq!(check.deduction, 15.0);
+    let evidence: Vec<(&str, Option<u64>)> = check
+        .evidence
+        .iter()
+        .map(|e| (e.path.as_str(), e.line))
+        .collect();
+    assert_eq!(
+        evidence,
+        [
+            ("generated/flux1/result_1.txt", Some(59)),
+            ("generated/llama31_8b/result_1.txt", Some(76)),
+            (
+                "public/Cisco/results/hpf_n8/dlrm_dcnv2/result_1.txt",
+                Some(99)
+            ),
+        ]
+    );
+    assert!(
+        check.evidence[1].text.contains("run_stop status: aborted"),
+        "{:?}",
+        check.evidence[1]
+    );
+}
+
 #[test]
 fn report_matches_result_summarizer() {
     let report = training_report();
