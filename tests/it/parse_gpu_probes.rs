@@ -71,6 +71,7 @@ const TEXT_BAD: &[&str] = &[
 ];
 const DCGM: &[&str] = &[
     "probes/dcgm/virtualclient-dcgmi-diag-r3.json",
+    "probes/dcgm/glimmer-dcgm423-gb10-level2-partial-skip.json",
     "handmade/dcgm/handmade-dcgm4-diag-fail.json",
 ];
 const DCGM_BAD: &[&str] = &[
@@ -345,6 +346,40 @@ fn dcgm_handmade_4x_validates_against_the_schema() {
         &mut errors,
     );
     assert_eq!(errors, [": missing DCGM Diagnostic"]);
+}
+
+/// A real DCGM 4.2.3 capture fails only on persistence mode (CONFIG): that
+/// is a node setting, so it is a medium finding and a warning-sized
+/// deduction, not a failed GPU.
+#[test]
+fn dcgm_config_failure_is_a_node_setting_not_a_broken_gpu() {
+    let root = tempfile::tempdir().unwrap();
+    let dest = root.path().join("nodes/spark/probes/diag.json");
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::fs::copy(
+        fixtures().join("probes/dcgm/glimmer-dcgm423-gb10-level2-partial-skip.json"),
+        &dest,
+    )
+    .unwrap();
+    let report = mlperf_health::pipeline::build_report(&mlperf_health::pipeline::ReportOptions {
+        root: root.path().to_path_buf(),
+        out_dir: root.path().join("out"),
+        ..Default::default()
+    })
+    .unwrap();
+    let rules: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.severity.as_str()))
+        .collect();
+    assert_eq!(rules, [("gpu.dcgm_test_failed_config", "medium")]);
+    let ev = &report.findings[0].evidence[0];
+    assert_eq!(ev.line, Some(14));
+    assert!(ev.text.contains("error_id 29, SOFTWARE_OTHER, CONFIG"), "{ev:?}");
+    let hw = report.components.iter().find(|c| c.id == "hardware").unwrap();
+    let check = hw.checks.iter().find(|c| c.id == "hardware.gpu_probes").unwrap();
+    assert_eq!(check.deduction, 10.0, "{check:?}");
+    assert!(check.detail.contains("node setting (CONFIG)"), "{}", check.detail);
 }
 
 /// Findings, the hardware component and the report section for a campaign

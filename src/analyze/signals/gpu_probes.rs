@@ -52,6 +52,10 @@ pub const DCGM_WARN_POINTS: f64 = 10.0;
 /// ISOLATE (2) and RESET (6), per `dcgm_errors.h` (health-signals.md §b.1).
 const ISOLATE_SEVERITIES: [i64; 2] = [2, 6];
 
+/// DCGM `error_severity` CONFIG (5): the test failed because of a node
+/// setting (persistence mode, a CUDA environment variable), not the GPU.
+const CONFIG_SEVERITY: i64 = 5;
+
 /// Raise this family's signals.
 pub fn raise(c: &Campaign, cl: &mut Classifier<'_>, s: &Settings) {
     for (node, data) in &c.nodes {
@@ -354,8 +358,17 @@ fn dcgm_signals(path: &str, d: &DcgmDiag) -> Vec<(&'static str, Evidence)> {
                 w.error_severity
                     .is_some_and(|s| ISOLATE_SEVERITIES.contains(&s))
             });
+            // Only when every warning says CONFIG: one hardware warning
+            // beside it keeps the failure a GPU failure.
+            let config_only = !r.warnings.is_empty()
+                && r
+                    .warnings
+                    .iter()
+                    .all(|w| w.error_severity == Some(CONFIG_SEVERITY));
             let signal = if is_fail(&r.status) && isolate.is_some() {
                 "dcgm_test_failed_isolate"
+            } else if is_fail(&r.status) && config_only {
+                "dcgm_test_failed_config"
             } else if is_fail(&r.status) {
                 "dcgm_test_failed"
             } else if is_warn(&r.status) {
@@ -694,6 +707,7 @@ enum Fault {
     Temperature,
     Throttle,
     DcgmFail,
+    DcgmConfig,
     DcgmWarn,
 }
 
@@ -705,7 +719,7 @@ impl Fault {
             Fault::Temperature => s.temperature_points,
             Fault::Throttle => s.throttle_points,
             Fault::DcgmFail => DCGM_FAIL_POINTS,
-            Fault::DcgmWarn => DCGM_WARN_POINTS,
+            Fault::DcgmConfig | Fault::DcgmWarn => DCGM_WARN_POINTS,
         }
     }
 
@@ -716,6 +730,7 @@ impl Fault {
             Fault::Temperature => "slowdown temperature or hot telemetry",
             Fault::Throttle => "thermal/hardware slowdown",
             Fault::DcgmFail => "DCGM test failed",
+            Fault::DcgmConfig => "DCGM test failed on a node setting (CONFIG)",
             Fault::DcgmWarn => "DCGM test warned",
         }
     }
@@ -832,10 +847,10 @@ pub fn hardware_check<'c>(c: &'c Campaign, s: &Settings) -> (f64, String, Vec<Ev
                     .and_then(|l| l.rsplit(" / ").next())
                     .unwrap_or("system")
                     .to_string();
-                let f = if signal == "dcgm_test_warning" {
-                    Fault::DcgmWarn
-                } else {
-                    Fault::DcgmFail
+                let f = match signal {
+                    "dcgm_test_warning" => Fault::DcgmWarn,
+                    "dcgm_test_failed_config" => Fault::DcgmConfig,
+                    _ => Fault::DcgmFail,
                 };
                 add(node, format!("dcgm:{entity}"), f, ev);
             }
@@ -848,7 +863,8 @@ pub fn hardware_check<'c>(c: &'c Campaign, s: &Settings) -> (f64, String, Vec<Ev
         .map(|(n, k, _)| (*n, k.clone()))
         .collect();
     faults.retain(|(n, k, f), _| {
-        let shadowed = *f == Fault::DcgmWarn && failed.contains(&(*n, k.clone()));
+        let lesser = matches!(f, Fault::DcgmWarn | Fault::DcgmConfig);
+        let shadowed = lesser && failed.contains(&(*n, k.clone()));
         let in_xml = xml.contains(&(*n, k.clone(), *f));
         !shadowed && !in_xml
     });
