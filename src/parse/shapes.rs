@@ -43,6 +43,10 @@ const KEY_BYTES: usize = 24;
 /// stops paying for shapes it never uses.
 const MIN_BUILDS: u64 = 64;
 
+/// Zero bytes after the literals, so that every literal can be read as a
+/// whole word (see [`has_prefix`]).
+const PAD: usize = 8;
+
 /// Marks a number that is validated and skipped.
 const SKIP: u8 = u8::MAX;
 
@@ -58,7 +62,7 @@ enum Gap {
 /// The literal bytes of a record and the gaps between them, with what the
 /// caller knows about records of this shape (`data`).
 pub(crate) struct Shape<T> {
-    /// Every literal, concatenated.
+    /// Every literal, concatenated, then [`PAD`] zero bytes.
     lits: Vec<u8>,
     /// For each gap: where the literal before it ends in `lits`, and what
     /// fills it. The last literal, after the last gap, runs to the end of
@@ -128,6 +132,7 @@ impl<T> Shape<T> {
             return None;
         }
         let newlines = lits.iter().filter(|&&c| c == b'\n').count() as u64;
+        lits.extend_from_slice(&[0; PAD]);
         Some(Shape {
             lits,
             gaps,
@@ -145,7 +150,7 @@ impl<T> Shape<T> {
         for &(end, gap) in &self.gaps {
             let end = end as usize;
             let lit = self.lits.get(start..end)?;
-            if !has_prefix(b.get(pos..)?, lit) {
+            if !has_prefix(b.get(pos..)?, lit, self.lits.get(start..)?) {
                 return None;
             }
             pos += lit.len();
@@ -167,8 +172,8 @@ impl<T> Shape<T> {
             }
             pos += n;
         }
-        let lit = self.lits.get(start..)?;
-        has_prefix(b.get(pos..)?, lit).then_some(pos + lit.len())
+        let lit = self.lits.get(start..self.lits.len() - PAD)?;
+        has_prefix(b.get(pos..)?, lit, self.lits.get(start..)?).then_some(pos + lit.len())
     }
 }
 
@@ -278,21 +283,30 @@ pub(crate) fn bucket(b: &[u8]) -> Option<usize> {
     Some((h >> (64 - BUCKET_BITS)) as usize)
 }
 
-/// Does `b` start with `lit`? Word by word: literals are short, and a
-/// library call per literal would cost more than the comparison.
+/// The eight bytes of `s` at `i`, as a word.
 #[inline]
-fn has_prefix(b: &[u8], lit: &[u8]) -> bool {
+fn word(s: &[u8], i: usize) -> Option<u64> {
+    s.get(i..i + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map(u64::from_le_bytes)
+}
+
+/// Does `b` start with `lit`? Word by word: literals are short, and a
+/// library call per literal would cost more than the comparison. `padded`
+/// is `lit` followed by at least eight more bytes, so a literal shorter
+/// than a word is compared as one masked word.
+#[inline]
+fn has_prefix(b: &[u8], lit: &[u8], padded: &[u8]) -> bool {
     let n = lit.len();
+    if n < 8 {
+        if let (Some(x), Some(y)) = (word(b, 0), word(padded, 0)) {
+            let mask = (1u64 << (8 * n)).wrapping_sub(1);
+            return (x ^ y) & mask == 0;
+        }
+        return b.get(..n) == Some(lit);
+    }
     let Some(b) = b.get(..n) else {
         return false;
-    };
-    if n < 8 {
-        return b.iter().zip(lit).all(|(x, y)| x == y);
-    }
-    let word = |s: &[u8], i: usize| {
-        s.get(i..i + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map(u64::from_le_bytes)
     };
     let mut i = 0;
     while i + 8 < n {
@@ -307,34 +321,34 @@ fn has_prefix(b: &[u8], lit: &[u8]) -> bool {
 
 /// Length of the JSON number at the start of `b`, in the grammar of
 /// [`crate::parse::fastjson`], when it has no exponent and is at most 24
-/// bytes: the numbers `fast_event` takes without a conversion check.
+/// bytes: the numbers the strict reader takes without a conversion check.
 #[inline]
 fn number_len(b: &[u8]) -> Option<usize> {
-    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     let mut i = usize::from(b.first() == Some(&b'-'));
     match b.get(i)? {
         b'0' => i += 1,
-        b'1'..=b'9' => {
-            i += 1;
-            while digit(i) {
-                i += 1;
-            }
-        }
+        b'1'..=b'9' => i += 1 + digits(b, i + 1),
         _ => return None,
     }
     if b.get(i) == Some(&b'.') {
         i += 1;
-        if !digit(i) {
-            return None;
-        }
-        while digit(i) {
-            i += 1;
+        match digits(b, i) {
+            0 => return None,
+            n => i += n,
         }
     }
     if matches!(b.get(i), Some(b'e' | b'E')) || i > 24 {
         return None;
     }
     Some(i)
+}
+
+/// How many ASCII digits start at `b[i]`.
+#[inline]
+fn digits(b: &[u8], i: usize) -> usize {
+    b.get(i..).map_or(0, |rest| {
+        rest.iter().take_while(|c| c.is_ascii_digit()).count()
+    })
 }
 
 #[cfg(test)]
@@ -362,17 +376,42 @@ mod tests {
     }
 
     #[test]
-    fn prefixes_compare_every_byte() {
-        let lit = b"{\"name\":\"Thread\",\"ph\":\"X\",\"pid\":";
-        assert!(has_prefix(lit, lit));
-        for i in 0..lit.len() {
-            let mut b = lit.to_vec();
-            b[i] ^= 1;
-            assert!(!has_prefix(&b, lit), "{i}");
+    fn digit_runs_are_found_at_every_length_and_byte() {
+        for len in 0..20 {
+            for stop in 0..=255u8 {
+                let mut b = vec![b'7'; len];
+                b.push(stop);
+                b.extend_from_slice(b"123456789");
+                let want = if stop.is_ascii_digit() { len + 10 } else { len };
+                assert_eq!(digits(&b, 0), want, "{len} {stop}");
+            }
         }
-        assert!(!has_prefix(&lit[..10], lit));
-        assert!(has_prefix(b"ab", b""));
-        assert!(has_prefix(b",\"ts\":1", b",\"ts\":"));
-        assert!(!has_prefix(b",\"tz\":1", b",\"ts\":"));
+        assert_eq!(digits(b"12", 0), 2);
+        assert_eq!(digits(b"x12", 1), 2);
+    }
+
+    #[test]
+    fn prefixes_compare_every_byte() {
+        let check = |b: &[u8], lit: &[u8]| {
+            let mut padded = lit.to_vec();
+            padded.extend_from_slice(&[0; PAD]);
+            has_prefix(b, lit, &padded)
+        };
+        let long = b"{\"name\":\"Thread\",\"ph\":\"X\",\"pid\":".as_slice();
+        for lit in [long, b",\"ts\":", b",", b""] {
+            // With and without bytes after it in `b`.
+            for tail in [b"".as_slice(), b"12345678,"] {
+                let b = [lit, tail].concat();
+                assert!(check(&b, lit));
+                for i in 0..lit.len() {
+                    let mut b = b.clone();
+                    b[i] ^= 1;
+                    assert!(!check(&b, lit), "{i}");
+                }
+                if !lit.is_empty() {
+                    assert!(!check(&lit[..lit.len() - 1], lit));
+                }
+            }
+        }
     }
 }
