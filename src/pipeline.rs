@@ -814,6 +814,9 @@ pub fn build_report_with_progress(
     let rules = load_rules(&opts.configs)?;
     let settings = analyze::config::load_settings(&opts.configs)?;
     let mut classifier = Classifier::new(&rules).with_window(settings.dedup_window_s);
+    if rayon::current_num_threads() > 1 {
+        crate::analyze::classify::prepare_in_background(&rules);
+    }
     let campaign =
         collect_with_progress(&opts.root, Some(&opts.out_dir), &mut classifier, progress);
     let mut report = analyze::analyze(&campaign, classifier, &settings);

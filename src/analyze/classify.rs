@@ -419,6 +419,31 @@ impl LineSink for Classifier<'_> {
     }
 }
 
+/// Compile the rules' regex set and this module's regexes on a background
+/// thread, while files are read: together they are most of the start-up
+/// of a report whose logs have lines to classify. The thread is not
+/// waited for; whatever it has not finished is compiled on first use.
+pub fn prepare_in_background(rules: &RuleSet) {
+    let compile_set = rules.set_compiler();
+    let job = move || {
+        compile_set();
+        for re in [
+            &ISO_TIME,
+            &CTIME,
+            &BOOT_TIME,
+            &SYSLOG_TIME,
+            &PCI_ID,
+            &GPU_INDEX,
+        ] {
+            LazyLock::force(re);
+        }
+    };
+    // Without a thread, everything is compiled on first use as before.
+    let _ = std::thread::Builder::new()
+        .name("prepare-rules".into())
+        .spawn(job);
+}
+
 static ISO_TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?").expect("static regex")
 });

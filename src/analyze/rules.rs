@@ -2,7 +2,7 @@
 //! user rules from `--config` layered on top.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
@@ -113,8 +113,9 @@ pub struct RuleSet {
     text_rules: Vec<usize>,
     /// One regex set over the text rules, to find candidates in one pass.
     /// Compiled on first use: compiling the catalogue is most of the
-    /// tool's start-up, and a run may have no log line to match.
-    set: OnceLock<Result<RegexSet, regex::Error>>,
+    /// tool's start-up, and a run may have no log line to match. Shared,
+    /// so that [`RuleSet::set_compiler`] can compile it on another thread.
+    set: Arc<OnceLock<Result<RegexSet, regex::Error>>>,
     /// Signal name → rule index.
     signals: BTreeMap<String, usize>,
     /// Category → impact text.
@@ -171,7 +172,7 @@ impl RuleSet {
         let set = RuleSet {
             rules,
             text_rules,
-            set: OnceLock::new(),
+            set: Arc::default(),
             signals,
             impact,
         };
@@ -189,14 +190,24 @@ impl RuleSet {
     /// The regex set over the text rules, compiled on the first call.
     fn compile_set(&self) -> Result<&RegexSet, &regex::Error> {
         self.set
-            .get_or_init(|| {
-                RegexSet::new(
-                    self.text_rules
-                        .iter()
-                        .filter_map(|&i| self.rules.get(i)?.pattern.as_deref()),
-                )
-            })
+            .get_or_init(|| RegexSet::new(self.patterns()))
             .as_ref()
+    }
+
+    fn patterns(&self) -> impl Iterator<Item = &str> {
+        self.text_rules
+            .iter()
+            .filter_map(|&i| self.rules.get(i)?.pattern.as_deref())
+    }
+
+    /// A job that compiles the regex set, to run on another thread while
+    /// files are read. Matching waits for it if it is still compiling.
+    pub fn set_compiler(&self) -> impl FnOnce() + Send + 'static {
+        let set = Arc::clone(&self.set);
+        let patterns: Vec<String> = self.patterns().map(str::to_string).collect();
+        move || {
+            set.get_or_init(|| RegexSet::new(patterns));
+        }
     }
 
     /// The first text rule matching `line`, if any.
