@@ -1034,13 +1034,17 @@ mod tests {
             r#"{"name":"bad" "ph":"X"},"#,
             r#"{"name":"Sample","ph":"b","ts":0.1,"args":{"complete_ns":123456789012345678}},"#,
         ];
-        let mut t = String::from("{\"traceEvents\":[\n");
-        for line in odd {
-            t.push_str(line);
-            t.push('\n');
-        }
-        t.push_str("{\"name\":\"LastTrace\"}\n]}\n");
-        inputs.push(t.into_bytes());
+        // One event a line, between LoadGen's header and `LastTrace`.
+        let trace_of = |events: &[&str]| {
+            let mut t = String::from("{\"traceEvents\":[\n");
+            for line in events {
+                t.push_str(line);
+                t.push('\n');
+            }
+            t.push_str("{\"name\":\"LastTrace\"}\n]}\n");
+            t.into_bytes()
+        };
+        inputs.push(trace_of(&odd));
         // Hand-made: events that start like an earlier event's shape and
         // leave it somewhere (each line after the first two).
         let shaped = [
@@ -1063,13 +1067,7 @@ mod tests {
             r#"{"name":"Sample","ph":"b","pid":1,"ts":5,"args":{"issue_start_ns":5,"complete_ns":500}},"#,
             r#"{"name":"Sample","ph":"b","pid":1,"ts":6,"args":{"issue_start_ns":5,"complete_ns":600}},"#,
         ];
-        let mut t = String::from("{\"traceEvents\":[\n");
-        for line in shaped {
-            t.push_str(line);
-            t.push('\n');
-        }
-        t.push_str("{\"name\":\"LastTrace\"}\n]}\n");
-        inputs.push(t.into_bytes());
+        inputs.push(trace_of(&shaped));
         inputs.push(b"[{\"name\":\"Sa\"mple\",\"ph\":\"b\"},\n{\"name\":\"Sample\"}\n]".to_vec());
         let minified = synthetic(50, false).replace('\n', "");
         inputs.push(format!("[{}", &minified[minified.find('[').unwrap() + 1..]).into_bytes());
