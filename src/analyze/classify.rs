@@ -134,8 +134,10 @@ pub struct Classifier<'r> {
     window_s: f64,
     /// Lines seen, by stream.
     pub lines_seen: BTreeMap<Stream, u64>,
-    /// The (node, step) key of the last line that had both.
-    last_context: Option<(String, String)>,
+    /// The context of the last (node, step) a line or signal had, kept out
+    /// of `contexts`: consecutive lines nearly always share it, and this
+    /// spares a map lookup (and a key allocation) per line.
+    current: Option<((String, String), StepContext)>,
 }
 
 impl<'r> Classifier<'r> {
@@ -149,7 +151,7 @@ impl<'r> Classifier<'r> {
             seq: 0,
             window_s: DEFAULT_WINDOW_S,
             lines_seen: BTreeMap::new(),
-            last_context: None,
+            current: None,
         }
     }
 
@@ -183,9 +185,7 @@ impl<'r> Classifier<'r> {
         let idx = self.rule_index(&rule.id);
         let fingerprint = fingerprint(&format!("{signal} {}", evidence.text));
         if let (Some(n), Some(s)) = (node, step) {
-            self.contexts
-                .entry((n.to_string(), s.to_string()))
-                .or_default()
+            self.context_mut(n, s)
                 .matched
                 .insert(rule.id.clone(), rule.severity);
         }
@@ -194,7 +194,31 @@ impl<'r> Classifier<'r> {
 
     /// The per-step contexts seen so far.
     pub fn context(&self, node: &str, step: &str) -> Option<&StepContext> {
-        self.contexts.get(&(node.to_string(), step.to_string()))
+        match &self.current {
+            Some(((n, s), ctx)) if n == node && s == step => Some(ctx),
+            _ => self.contexts.get(&(node.to_string(), step.to_string())),
+        }
+    }
+
+    /// The context of (`node`, `step`), created empty when new: the
+    /// current one, or the stored one made current.
+    fn context_mut(&mut self, node: &str, step: &str) -> &mut StepContext {
+        let same = self
+            .current
+            .as_ref()
+            .is_some_and(|((n, s), _)| n == node && s == step);
+        if !same {
+            if let Some((key, ctx)) = self.current.take() {
+                self.contexts.insert(key, ctx);
+            }
+            let key = (node.to_string(), step.to_string());
+            let ctx = self.contexts.remove(&key).unwrap_or_default();
+            self.current = Some((key, ctx));
+        }
+        let (_, ctx) = self
+            .current
+            .get_or_insert_with(|| ((node.to_string(), step.to_string()), StepContext::default()));
+        ctx
     }
 
     /// Finish: every event identity, in first-seen order.
@@ -315,6 +339,29 @@ impl<'r> Classifier<'r> {
     }
 }
 
+/// Make `e` what `Evidence::new(o.path, Some(o.line), text)` with `o`'s
+/// locator makes, reusing its strings.
+fn refill_evidence(e: &mut Evidence, o: &LineOrigin<'_>, text: &str) {
+    e.path.clear();
+    e.path.push_str(o.path);
+    e.line = Some(o.line);
+    let trimmed = text.trim_end_matches(['\r', '\n']);
+    if trimmed.len() <= crate::model::EVIDENCE_TEXT_MAX {
+        e.text.clear();
+        e.text.push_str(trimmed);
+    } else {
+        e.text = crate::model::cap_text(text, crate::model::EVIDENCE_TEXT_MAX);
+    }
+    match o.locator {
+        Some(l) => {
+            let locator = e.locator.get_or_insert_with(String::new);
+            locator.clear();
+            locator.push_str(l);
+        }
+        None => e.locator = None,
+    }
+}
+
 impl LineSink for Classifier<'_> {
     fn line(&mut self, o: &LineOrigin<'_>, raw: &str) {
         *self.lines_seen.entry(o.stream).or_default() += 1;
@@ -332,25 +379,7 @@ impl LineSink for Classifier<'_> {
             .match_line(text)
             .map(|r| (r.id.clone(), r.severity));
         if let (Some(node), Some(step)) = (o.node, o.step) {
-            // Consecutive lines nearly always share their (node, step):
-            // reusing the last key spares two allocations per line.
-            if self
-                .last_context
-                .as_ref()
-                .is_none_or(|(n, s)| n != node || s != step)
-            {
-                self.last_context = Some((node.to_string(), step.to_string()));
-            }
-            let mut scratch = StepContext::default();
-            let ctx = match &self.last_context {
-                Some(key) => {
-                    if !self.contexts.contains_key(key) {
-                        self.contexts.insert(key.clone(), StepContext::default());
-                    }
-                    self.contexts.get_mut(key).unwrap_or(&mut scratch)
-                }
-                None => &mut scratch,
-            };
+            let ctx = self.context_mut(node, step);
             if text.starts_with("Traceback (most recent call last)") {
                 ctx.traceback.get_or_insert_with(make_evidence);
                 ctx.in_traceback = true;
@@ -360,10 +389,16 @@ impl LineSink for Classifier<'_> {
                 ctx.in_traceback = false;
             }
             if !text.is_empty() && o.stream != Stream::Log {
-                if ctx.tail.len() == TAIL_LINES {
-                    ctx.tail.pop_front();
-                }
-                ctx.tail.push_back(make_evidence());
+                // A full tail's oldest line is rewritten in place: one
+                // allocation fewer (or three) per step-log line.
+                let e = match ctx.tail.len() {
+                    TAIL_LINES => ctx.tail.pop_front().map(|mut e| {
+                        refill_evidence(&mut e, o, text);
+                        e
+                    }),
+                    _ => None,
+                };
+                ctx.tail.push_back(e.unwrap_or_else(make_evidence));
             }
             if let Some((id, sev)) = &hit {
                 ctx.matched.insert(id.clone(), *sev);
@@ -382,6 +417,31 @@ impl LineSink for Classifier<'_> {
             );
         }
     }
+}
+
+/// Compile the rules' regex set and this module's regexes on a background
+/// thread, while files are read: together they are most of the start-up
+/// of a report whose logs have lines to classify. The thread is not
+/// waited for; whatever it has not finished is compiled on first use.
+pub fn prepare_in_background(rules: &RuleSet) {
+    let compile_set = rules.set_compiler();
+    let job = move || {
+        compile_set();
+        for re in [
+            &ISO_TIME,
+            &CTIME,
+            &BOOT_TIME,
+            &SYSLOG_TIME,
+            &PCI_ID,
+            &GPU_INDEX,
+        ] {
+            LazyLock::force(re);
+        }
+    };
+    // Without a thread, everything is compiled on first use as before.
+    let _ = std::thread::Builder::new()
+        .name("prepare-rules".into())
+        .spawn(job);
 }
 
 static ISO_TIME: LazyLock<Regex> = LazyLock::new(|| {
@@ -638,6 +698,65 @@ mod tests {
         let ctx = c.context("n1", "s1").unwrap();
         assert_eq!(ctx.traceback.as_ref().unwrap().line, Some(1));
         assert_eq!(ctx.exception.as_ref().unwrap().text, "ValueError: bad");
+    }
+
+    #[test]
+    fn refilled_evidence_equals_new_evidence() {
+        let long = "x".repeat(crate::model::EVIDENCE_TEXT_MAX + 10);
+        let mut e = Evidence::new("old/path.log", Some(99), "old text").with_locator("old");
+        for (text, locator) in [
+            ("short line", None),
+            ("with locator", Some("task \"a\" on n1, stderr line 3")),
+            ("ends with CR\r", None),
+            (long.as_str(), Some("l")),
+            ("é".repeat(1000).as_str(), None),
+            ("again short", None),
+        ] {
+            let o = LineOrigin {
+                locator,
+                ..origin("nodes/n1/steps/s1/stderr.log", 7)
+            };
+            refill_evidence(&mut e, &o, text);
+            let want = Evidence::new(o.path, Some(o.line), text);
+            let want = match locator {
+                Some(l) => want.with_locator(l),
+                None => want,
+            };
+            assert_eq!(e, want);
+        }
+    }
+
+    #[test]
+    fn step_contexts_survive_switching_between_steps() {
+        let rules = RuleSet::builtin().unwrap();
+        let mut c = Classifier::new(&rules);
+        let at = |step: &'static str, line: u64| LineOrigin {
+            step: Some(step),
+            ..origin("e.log", line)
+        };
+        for i in 0..10u64 {
+            c.line(&at("a", i), &format!("a line {i}"));
+            c.line(&at("b", i), &format!("b line {i}"));
+        }
+        c.line(&at("a", 50), "Traceback (most recent call last):");
+        c.signal(
+            "step_timed_out",
+            Some("n1"),
+            Some("b"),
+            Evidence::new("x", None, "t"),
+        );
+        let a = c.context("n1", "a").unwrap();
+        let b = c.context("n1", "b").unwrap();
+        let texts = |ctx: &StepContext| ctx.tail.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
+        assert_eq!(texts(a).len(), TAIL_LINES);
+        assert_eq!(
+            texts(a).last().unwrap(),
+            "Traceback (most recent call last):"
+        );
+        assert_eq!(texts(b).last().unwrap(), "b line 9");
+        assert!(a.traceback.is_some() && b.traceback.is_none());
+        assert_eq!(b.matched.len(), 1);
+        assert!(c.context("n1", "c").is_none());
     }
 
     #[test]

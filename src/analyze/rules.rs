@@ -2,6 +2,7 @@
 //! user rules from `--config` layered on top.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
@@ -88,8 +89,9 @@ pub struct Rule {
     pub severity: Severity,
     /// Short title.
     pub title: String,
-    /// Regex over log lines, for text rules.
-    pub pattern: Option<Regex>,
+    /// Regex over log lines, for text rules (compiled into
+    /// [`RuleSet`]'s set when the first line is matched).
+    pub pattern: Option<String>,
     /// Signal name, for rules raised from structured data.
     pub signal: Option<String>,
     /// What to do.
@@ -110,7 +112,10 @@ pub struct RuleSet {
     /// Indices into `rules` of the text rules, in order.
     text_rules: Vec<usize>,
     /// One regex set over the text rules, to find candidates in one pass.
-    set: RegexSet,
+    /// Compiled on first use: compiling the catalogue is most of the
+    /// tool's start-up, and a run may have no log line to match. Shared,
+    /// so that [`RuleSet::set_compiler`] can compile it on another thread.
+    set: Arc<OnceLock<Result<RegexSet, regex::Error>>>,
     /// Signal name → rule index.
     signals: BTreeMap<String, usize>,
     /// Category → impact text.
@@ -135,7 +140,7 @@ impl RuleSet {
             })?;
             let mut layer = Vec::new();
             for def in file.rule {
-                layer.push(compile(def, origin)?);
+                layer.push(compile(def, origin, *text == DEFAULT_RULES)?);
             }
             // A user rule with a known id replaces the default in place of
             // priority: it moves to the front with the rest of its layer.
@@ -159,27 +164,50 @@ impl RuleSet {
             .filter(|(_, r)| r.pattern.is_some())
             .map(|(i, _)| i)
             .collect();
-        let set = RegexSet::new(
-            text_rules
-                .iter()
-                .filter_map(|&i| rules[i].pattern.as_ref().map(|p| p.as_str())),
-        )
-        .map_err(|e| FatalError::Config {
-            path: "rules".into(),
-            message: e.to_string(),
-        })?;
         let signals = rules
             .iter()
             .enumerate()
             .filter_map(|(i, r)| r.signal.clone().map(|s| (s, i)))
             .collect();
-        Ok(RuleSet {
+        let set = RuleSet {
             rules,
             text_rules,
-            set,
+            set: Arc::default(),
             signals,
             impact,
-        })
+        };
+        // The built-in patterns are known to compile (the tests compile
+        // them); a user's are compiled now, so a bad one is reported here.
+        if files.iter().any(|(_, text)| *text != DEFAULT_RULES) {
+            set.compile_set().map_err(|e| FatalError::Config {
+                path: "rules".into(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(set)
+    }
+
+    /// The regex set over the text rules, compiled on the first call.
+    fn compile_set(&self) -> Result<&RegexSet, &regex::Error> {
+        self.set
+            .get_or_init(|| RegexSet::new(self.patterns()))
+            .as_ref()
+    }
+
+    fn patterns(&self) -> impl Iterator<Item = &str> {
+        self.text_rules
+            .iter()
+            .filter_map(|&i| self.rules.get(i)?.pattern.as_deref())
+    }
+
+    /// A job that compiles the regex set, to run on another thread while
+    /// files are read. Matching waits for it if it is still compiling.
+    pub fn set_compiler(&self) -> impl FnOnce() + Send + 'static {
+        let set = Arc::clone(&self.set);
+        let patterns: Vec<String> = self.patterns().map(str::to_string).collect();
+        move || {
+            set.get_or_init(|| RegexSet::new(patterns));
+        }
     }
 
     /// The first text rule matching `line`, if any.
@@ -187,10 +215,11 @@ impl RuleSet {
         // Most lines match no rule. `is_match` may stop early; `matches`
         // runs every pattern to the end of the line: testing first halved
         // the cost per log line (measured on the benchmark step logs).
-        if !self.set.is_match(line) {
+        let set = self.compile_set().ok()?;
+        if !set.is_match(line) {
             return None;
         }
-        let first = self.set.matches(line).into_iter().next()?;
+        let first = set.matches(line).into_iter().next()?;
         self.text_rules.get(first).map(|&i| &self.rules[i])
     }
 
@@ -222,7 +251,10 @@ impl RuleSet {
     }
 }
 
-fn compile(def: RuleDef, origin: &str) -> Result<Rule, FatalError> {
+/// Check a rule definition. The pattern of a rule from a user's file is
+/// compiled on its own, so an error names the rule; the built-in patterns
+/// are checked by the tests instead.
+fn compile(def: RuleDef, origin: &str, builtin: bool) -> Result<Rule, FatalError> {
     let err = |message: String| FatalError::Config {
         path: origin.to_string(),
         message: format!("rule `{}`: {message}", def.id),
@@ -233,7 +265,12 @@ fn compile(def: RuleDef, origin: &str) -> Result<Rule, FatalError> {
         return Err(err(format!("unknown category `{}`", def.category)));
     }
     let pattern = match (&def.pattern, &def.signal) {
-        (Some(p), None) => Some(Regex::new(p).map_err(|e| err(e.to_string()))?),
+        (Some(p), None) => {
+            if !builtin {
+                Regex::new(p).map_err(|e| err(e.to_string()))?;
+            }
+            Some(p.clone())
+        }
         (None, Some(_)) => None,
         _ => return Err(err("needs exactly one of `pattern` or `signal`".into())),
     };
@@ -259,6 +296,34 @@ mod tests {
     fn builtin_catalogue_loads() {
         let rules = RuleSet::builtin().unwrap();
         assert!(rules.rules.len() >= 50);
+        // Loading leaves the built-in patterns uncompiled; they must compile.
+        assert!(rules.set.get().is_none());
+        assert!(rules.compile_set().is_ok());
+        for r in &rules.rules {
+            if let Some(p) = &r.pattern {
+                Regex::new(p).unwrap_or_else(|e| panic!("{}: {e}", r.id));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_user_patterns_are_reported_at_load() {
+        let user = r#"
+[[rule]]
+id = "my.bad"
+category = "timeout"
+severity = "high"
+title = "Bad"
+pattern = "unclosed ("
+remediation = "x"
+example = "x"
+"#;
+        let err = RuleSet::load(&[("builtin", DEFAULT_RULES), ("user.toml", user)]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("user.toml") && text.contains("my.bad"),
+            "{text}"
+        );
     }
 
     #[test]

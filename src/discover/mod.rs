@@ -73,9 +73,15 @@ pub fn discover(root: &Path, exclude: Option<&Path>) -> Discovery {
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            let is_excluded = exclude
-                .as_ref()
-                .is_some_and(|x| e.path().canonicalize().ok().as_ref() == Some(x));
+            let is_excluded = exclude.as_ref().is_some_and(|x| {
+                // Canonicalising every walked path cost a tenth of a report
+                // over a big tree. Only a directory with the out dir's name,
+                // or a symbolic link (which may point at it), can be it.
+                let ft = e.file_type();
+                let candidate =
+                    ft.is_symlink() || (ft.is_dir() && x.file_name() == Some(e.file_name()));
+                candidate && e.path().canonicalize().ok().as_ref() == Some(x)
+            });
             !is_excluded && e.file_name() != ".git"
         });
     for entry in walker {
@@ -271,6 +277,27 @@ mod tests {
             Some(ArtifactKind::StepStdout)
         );
         assert_eq!(kind_by_name("random/stdout.log"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_out_dir_is_skipped_however_it_is_reached() {
+        let root = tempfile::tempdir().unwrap();
+        let write = |rel: &str| {
+            let p = root.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        };
+        write("report/report.md");
+        write("a/report/keep.txt");
+        write("a/b.txt");
+        std::os::unix::fs::symlink(root.path().join("report"), root.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(root.path().join("a"), root.path().join("other")).unwrap();
+        let found = discover(root.path(), Some(&root.path().join("report")));
+        let files: Vec<&str> = found.artifacts.iter().map(|a| a.rel.as_str()).collect();
+        assert_eq!(files, ["a/b.txt", "a/report/keep.txt"]);
+        let skipped: Vec<&str> = found.skipped.iter().map(|s| s.rel.as_str()).collect();
+        assert_eq!(skipped, ["other"]);
     }
 
     #[test]

@@ -213,22 +213,23 @@ impl<'a> Cursor<'a> {
             return None;
         }
         let digit = |c: u8| c.wrapping_sub(b'0') < 10;
-        let allowed = r.iter().fold(true, |ok, &c| ok & (digit(c) | (c == b',')));
-        // `,,` (an empty element) and `,0d` (a leading zero) are not JSON.
+        // One pass over each byte with the two after it: only digits and
+        // commas, no `,,` (an empty element) and no `,0d` (a leading zero),
+        // which are not JSON. The last byte is a digit (checked above), and
+        // the second-to-last, where no window of three starts, is checked
+        // on its own.
         let tail = r.get(1..)?;
-        let empty = r
-            .iter()
-            .zip(tail)
-            .fold(false, |bad, (&a, &b)| bad | ((a == b',') & (b == b',')));
-        let zero = r
-            .iter()
-            .zip(tail)
-            .zip(r.get(2..).unwrap_or_default())
-            .fold(false, |bad, ((&a, &b), &c)| {
-                bad | ((a == b',') & (b == b'0') & digit(c))
-            });
+        let bad = r.iter().zip(tail).zip(r.get(2..).unwrap_or_default()).fold(
+            false,
+            |bad, ((&a, &b), &c)| {
+                let comma = a == b',';
+                bad | !(digit(a) | comma) | (comma & (b == b',')) | (comma & (b == b'0') & digit(c))
+            },
+        );
+        let second_last = r.len().checked_sub(2).and_then(|i| r.get(i)).copied();
+        let allowed = !bad && second_last.is_none_or(|c| digit(c) || c == b',');
         let first_zero = first == b'0' && tail.first().is_some_and(u8::is_ascii_digit);
-        (allowed && !empty && !zero && !first_zero).then_some(self.i + end + 1)
+        (allowed && !first_zero).then_some(self.i + end + 1)
     }
 
     fn digits(&mut self) {
@@ -507,6 +508,27 @@ mod tests {
             c.eat(b'[').unwrap();
             assert_eq!(c.int_array().is_some(), fast, "{t}");
             agrees(t);
+        }
+    }
+
+    #[test]
+    fn compact_integer_arrays_are_read_exactly_when_serde_reads_them() {
+        // Every string of up to 7 bytes over `0`, `1`, `7` and `,`.
+        let alphabet = [b'0', b'1', b'7', b','];
+        for len in 1..=7u32 {
+            for mut code in 0..4usize.pow(len) {
+                let mut t = vec![b'['];
+                for _ in 0..len {
+                    t.push(alphabet[code % 4]);
+                    code /= 4;
+                }
+                t.push(b']');
+                let mut c = Cursor::new(&t);
+                c.eat(b'[').unwrap();
+                let fast = c.int_array() == Some(t.len());
+                let serde = serde_json::from_slice::<Vec<u64>>(&t).is_ok();
+                assert_eq!(fast, serde, "{}", String::from_utf8_lossy(&t));
+            }
         }
     }
 

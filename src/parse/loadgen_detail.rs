@@ -17,8 +17,9 @@ use memchr::memmem;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::fastjson::Cursor;
+use super::fastjson::{Cursor, to_f64};
 use super::lines::LineReader;
+use super::shapes::{self, Shape, Shapes};
 use super::{LineOrigin, LineSink, Parsed};
 use crate::model::{
     Capped, DetailMessage, EVIDENCE_TEXT_MAX, LoadGenDetail, ParseWarning, Scenario, Stream,
@@ -94,8 +95,18 @@ struct FastRecord<'a> {
     key: &'a str,
     value: &'a [u8],
     time_ms: Option<f64>,
+    /// The text of `time_ms` when it is a number.
+    time_raw: Option<&'a [u8]>,
     meta: Metadata,
 }
+
+/// What a record shape stands for: its key and flags (the rest of a
+/// record of that shape is its value and numbers).
+type ShapeData = (Box<str>, Metadata);
+
+/// Fields of a record that a shape stores: the value, then `time_ms`.
+const SHAPE_VALUE: usize = 0;
+const SHAPE_TIME: usize = 1;
 
 /// A record in LoadGen's exact layout (`{"key": …, "value": …, "time_ms": …,
 /// "namespace": …, "event_type": …, "metadata": {"is_error": …,
@@ -115,7 +126,10 @@ fn fast_record(json: &str) -> Option<FastRecord<'_>> {
     field(&mut c, b"value", false)?;
     let value = c.value()?;
     field(&mut c, b"time_ms", false)?;
+    c.ws();
+    let time_start = c.pos();
     let time_ms = c.opt_f64()?;
+    let time_raw = time_ms.and_then(|_| json.as_bytes().get(time_start..c.pos()));
     field(&mut c, b"namespace", false)?;
     c.string()?;
     field(&mut c, b"event_type", false)?;
@@ -138,11 +152,50 @@ fn fast_record(json: &str) -> Option<FastRecord<'_>> {
         key,
         value,
         time_ms,
+        time_raw,
         meta: Metadata {
             is_error,
             is_warning,
         },
     })
+}
+
+/// A record of a shape seen before (see [`learn_shape`]), read like
+/// [`fast_record`] would read it.
+fn shaped_record<'a>(shapes: &'a mut Shapes<ShapeData>, json: &'a str) -> Option<FastRecord<'a>> {
+    let bytes = json.as_bytes();
+    let mut fields: [&[u8]; 2] = [&[]; 2];
+    let hit = shapes.find(shapes::bucket(bytes)?, bytes, &mut fields)?;
+    // `fast_record` reads to the end of the line.
+    if hit.len != bytes.len() {
+        return None;
+    }
+    let (key, meta) = hit.data;
+    let [value, time] = fields;
+    Some(FastRecord {
+        key,
+        value,
+        // A shape without a `time_ms` number has `null` there.
+        time_ms: if time.is_empty() { None } else { to_f64(time) },
+        time_raw: None,
+        meta: *meta,
+    })
+}
+
+/// Keep the shape of a record [`fast_record`] read, for [`shaped_record`].
+fn learn_shape(shapes: &mut Shapes<ShapeData>, json: &str, f: &FastRecord<'_>) {
+    let bytes = json.as_bytes();
+    let Some(bucket) = shapes::bucket(bytes).filter(|_| shapes.wants_more()) else {
+        return;
+    };
+    let mut nums = [None; 2];
+    if let Some(cell) = nums.get_mut(SHAPE_TIME) {
+        *cell = f.time_raw;
+    }
+    let data: ShapeData = (f.key.into(), f.meta);
+    if let Some(shape) = Shape::build(bytes, &nums, Some((SHAPE_VALUE, f.value)), data) {
+        shapes.insert(bucket, shape);
+    }
 }
 
 /// Parse a detail log. LoadGen errors and warnings also go to `sink` (with
@@ -174,6 +227,7 @@ pub fn parse<R: BufRead>(
         dropped_keys: 0,
         first_dropped: None,
     };
+    let mut shapes = Shapes::default();
     let mut warnings = Vec::new();
     loop {
         match lines.next_line() {
@@ -186,7 +240,7 @@ pub fn parse<R: BufRead>(
                 match found {
                     Some(start) => {
                         let json = line.text.get(start..).unwrap_or("").trim();
-                        d.record(line.number, json, line.truncated, sink);
+                        d.record(line.number, json, line.truncated, &mut shapes, sink);
                     }
                     None if !line.text.trim().is_empty() => d.text_lines += 1,
                     None => {}
@@ -233,10 +287,25 @@ struct DetailParser<'p> {
 }
 
 impl DetailParser<'_> {
-    fn record(&mut self, number: u64, json: &str, truncated: bool, sink: &mut dyn LineSink) {
-        // Most records have LoadGen's exact layout and are read without
+    fn record(
+        &mut self,
+        number: u64,
+        json: &str,
+        truncated: bool,
+        shapes: &mut Shapes<ShapeData>,
+        sink: &mut dyn LineSink,
+    ) {
+        // Most records repeat the shape of an earlier one (see
+        // `super::shapes`): only their value and numbers are read.
+        if let Some(f) = shaped_record(shapes, json) {
+            let value = RecordValue::Raw(f.value, OnceCell::new());
+            self.accepted(number, f.key, &value, f.time_ms, f.meta, sink);
+            return;
+        }
+        // Most others have LoadGen's exact layout and are read without
         // building a `Value`; anything else goes through serde below.
         if let Some(f) = fast_record(json) {
+            learn_shape(shapes, json, &f);
             let value = RecordValue::Raw(f.value, OnceCell::new());
             self.accepted(number, f.key, &value, f.time_ms, f.meta, sink);
             return;
@@ -770,6 +839,99 @@ mod tests {
         }
         // The fast path must be the common case, or it is not worth having.
         assert!(fast * 10 > lines.len() * 9, "{fast} of {}", lines.len());
+    }
+
+    #[test]
+    fn shaped_records_read_like_serde() {
+        // A record teaches its shape; records that match it must read as
+        // serde reads them, and the others must not match.
+        // (The key is long enough that the first bytes, which choose the
+        // shape's bucket, do not reach the value, as with LoadGen's keys.)
+        let base = rec("result_validity", "1", 1.5, false, false);
+        let json = |line: &str| {
+            line[line.find(":::MLLOG").unwrap() + 8..]
+                .trim()
+                .to_string()
+        };
+        let mut shapes = Shapes::default();
+        let first = json(&base);
+        learn_shape(&mut shapes, &first, &fast_record(&first).unwrap());
+        let variants = [
+            (base.clone(), true),
+            (base.replace("\"value\": 1", "\"value\": 22"), true),
+            (base.replace("\"value\": 1", "\"value\": [1,2,3]"), true),
+            (base.replace("\"value\": 1", "\"value\": \"s\""), true),
+            (
+                base.replace("\"value\": 1", "\"value\": {\"a\": [1]}"),
+                true,
+            ),
+            (base.replace("\"value\": 1", "\"value\": -0.5"), true),
+            (base.replace("\"value\": 1", "\"value\": 1e400"), false),
+            (base.replace("\"value\": 1", "\"value\": 01"), false),
+            (
+                base.replace("\"value\": 1", "\"value\": \"esc\\\"aped\""),
+                false,
+            ),
+            (base.replace("\"value\": 1", "\"value\": [1,]"), false),
+            (
+                base.replace("\"time_ms\": 1.500000", "\"time_ms\": 2.25"),
+                true,
+            ),
+            (
+                base.replace("\"time_ms\": 1.500000", "\"time_ms\": 0"),
+                true,
+            ),
+            (
+                base.replace("\"time_ms\": 1.500000", "\"time_ms\": 1e3"),
+                false,
+            ),
+            (
+                base.replace("\"time_ms\": 1.500000", "\"time_ms\": null"),
+                false,
+            ),
+            (
+                base.replace("\"time_ms\": 1.500000", "\"time_ms\": 1."),
+                false,
+            ),
+            (
+                base.replace("\"time_ms\": 1.500000", "\"time_ms\": 01.5"),
+                false,
+            ),
+            (
+                base.replace("\"is_error\": false", "\"is_error\": true"),
+                false,
+            ),
+            (base.replace("\"line_no\": 1", "\"line_no\": 123456"), true),
+            (base.replace("\"line_no\": 1", "\"line_no\": 1e2"), false),
+            (base.replace("\"line_no\": 1", "\"line_no\": \"1\""), false),
+            (base.replace("result_validity", "result_validitx"), false),
+            (base.replace("}}", "}"), false),
+            (base.replace("}}", "}},"), false),
+            (base.replace(", \"pid\"", ",\"pid\""), false),
+        ];
+        for (line, matches) in &variants {
+            let json = json(line);
+            let f = shaped_record(&mut shapes, &json);
+            assert_eq!(f.is_some(), *matches, "{json}");
+            let Some(f) = f else { continue };
+            let s = serde_json::from_str::<Record<'_>>(&json).unwrap();
+            let m = s.metadata.unwrap_or_default();
+            let v: Value = serde_json::from_slice(f.value).unwrap();
+            assert_eq!(
+                (f.key, &v, f.time_ms),
+                (&*s.key, &s.value, s.time_ms),
+                "{json}"
+            );
+            assert_eq!(
+                (f.meta.is_error, f.meta.is_warning),
+                (m.is_error, m.is_warning)
+            );
+        }
+        // A `null` time is part of the shape.
+        let null_time = json(&base.replace("\"time_ms\": 1.500000", "\"time_ms\": null"));
+        learn_shape(&mut shapes, &null_time, &fast_record(&null_time).unwrap());
+        let f = shaped_record(&mut shapes, &null_time).unwrap();
+        assert_eq!(f.time_ms, None);
     }
 
     #[test]

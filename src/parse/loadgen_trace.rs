@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 use super::Parsed;
 use super::fastjson::{Cursor, LazyNum};
+use super::shapes::{self, Shape, Shapes};
 use crate::model::{
     CHART_BUCKETS_MAX, Distribution, HistogramBucket, LoadGenTrace, ParseWarning, TIMELINE_BINS,
     TraceTimeline, cap_text,
@@ -101,11 +102,41 @@ struct Args {
 struct EventFields<'a> {
     name: &'a str,
     ph: &'a str,
-    ts: LazyNum<'a>,
-    issue_start_ns: LazyNum<'a>,
-    complete_ns: LazyNum<'a>,
-    issue_delay: LazyNum<'a>,
-    issue_to_done: LazyNum<'a>,
+    /// `ts`, then `args.issue_start_ns`, `complete_ns`, `issue_delay`,
+    /// `issue_to_done`.
+    nums: [LazyNum<'a>; FIELDS],
+}
+
+/// Numbers in [`EventFields::nums`].
+const FIELDS: usize = 5;
+
+/// Indexes into [`EventFields::nums`].
+const TS: usize = 0;
+const ISSUE_START_NS: usize = 1;
+const COMPLETE_NS: usize = 2;
+const ISSUE_DELAY: usize = 3;
+const ISSUE_TO_DONE: usize = 4;
+
+/// What an event is to the aggregates, from its name and phase.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    SampleBegin,
+    TokenBegin,
+    TokenLatency,
+    LastTrace,
+    Other,
+}
+
+impl Kind {
+    fn of(name: &str, ph: &str) -> Kind {
+        match (name, ph) {
+            ("Sample", "b") => Kind::SampleBegin,
+            ("Token", "b") => Kind::TokenBegin,
+            ("Token_Latency", "C") => Kind::TokenLatency,
+            ("LastTrace", _) => Kind::LastTrace,
+            _ => Kind::Other,
+        }
+    }
 }
 
 /// An event in the common shape (a flat object, plain strings, an `args`
@@ -139,18 +170,14 @@ fn fast_event(b: &[u8]) -> Option<(usize, u64, EventFields<'_>)> {
             }
         }
     }
-    let a: [LazyNum<'_>; 4] = args.unwrap_or_default();
+    let [a0, a1, a2, a3]: [LazyNum<'_>; 4] = args.unwrap_or_default();
     Some((
         c.pos(),
         c.newlines,
         EventFields {
             name: name.unwrap_or(""),
             ph: ph.unwrap_or(""),
-            ts: ts.unwrap_or_default(),
-            issue_start_ns: a[0],
-            complete_ns: a[1],
-            issue_delay: a[2],
-            issue_to_done: a[3],
+            nums: [ts.unwrap_or_default(), a0, a1, a2, a3],
         },
     ))
 }
@@ -214,6 +241,11 @@ struct Scanner {
     /// Read every event through the byte scanner and serde (tests compare
     /// both paths).
     slow_only: bool,
+    /// Shapes of the events read so far, for [`Self::fast`]: each with its
+    /// name's counter and its kind.
+    shapes: Shapes<(usize, Kind)>,
+    /// Read without shapes (tests compare with and without).
+    no_shapes: bool,
 }
 
 impl Scanner {
@@ -234,6 +266,12 @@ impl Scanner {
                 if b == b'{' {
                     if let Some(len) = self.fast(chunk.get(i..).unwrap_or_default(), agg) {
                         i += len;
+                        // The `,` and line feed before the next event, as
+                        // `byte` would take them inside the event array.
+                        while let Some(&c @ (b',' | b'\n' | b' ' | b'\r' | b'\t')) = chunk.get(i) {
+                            self.line += u64::from(c == b'\n');
+                            i += 1;
+                        }
                         continue;
                     }
                 }
@@ -258,16 +296,54 @@ impl Scanner {
         {
             return None;
         }
-        let (len, newlines, ev) = fast_event(rest)?;
-        if len > MAX_EVENT {
-            return None;
-        }
+        let bucket = if self.no_shapes {
+            None
+        } else {
+            shapes::bucket(rest)
+        };
+        let mut raw: [&[u8]; FIELDS] = [&[]; FIELDS];
+        let (len, newlines) = match bucket.and_then(|b| self.shapes.find(b, rest, &mut raw)) {
+            Some(hit) => {
+                if hit.len > MAX_EVENT {
+                    return None;
+                }
+                // A field without a number in the shape is absent or `null`.
+                let nums = raw.map(|r| match r {
+                    [] => LazyNum::Ready(None),
+                    r => LazyNum::Raw(r),
+                });
+                let (slot, kind) = *hit.data;
+                agg.apply(slot, kind, &nums);
+                (hit.len, hit.newlines)
+            }
+            None => {
+                let (len, newlines, ev) = fast_event(rest)?;
+                if len > MAX_EVENT {
+                    return None;
+                }
+                let slot = agg.name_slot(ev.name);
+                let kind = Kind::of(ev.name, ev.ph);
+                if let Some(b) = bucket.filter(|_| self.shapes.wants_more()) {
+                    let nums = ev.nums.map(|n| match n {
+                        LazyNum::Raw(r) => Some(r),
+                        LazyNum::Ready(_) => None,
+                    });
+                    if let Some(shape) = rest
+                        .get(..len)
+                        .and_then(|bytes| Shape::build(bytes, &nums, None, (slot, kind)))
+                    {
+                        self.shapes.insert(b, shape);
+                    }
+                }
+                agg.apply(slot, kind, &ev.nums);
+                (len, newlines)
+            }
+        };
         self.line += newlines;
         if let Some(slot) = self.kinds.get_mut(self.depth as usize) {
             *slot = b'{';
         }
         agg.events += 1;
-        agg.apply(&ev);
         Some(len)
     }
 
@@ -349,7 +425,9 @@ impl Scanner {
 #[derive(Default)]
 struct TraceAggregator {
     events: u64,
-    names: BTreeMap<String, u64>,
+    /// Event names and their counters in `counts`.
+    names: BTreeMap<String, usize>,
+    counts: Vec<u64>,
     samples: u64,
     latency: LogHistogram,
     ttft_events: LogHistogram,
@@ -381,31 +459,35 @@ impl TraceAggregator {
             }
         };
         let args = ev.args.unwrap_or_default();
-        let fields = EventFields {
-            name: ev.name.as_deref().unwrap_or(""),
-            ph: ev.ph.as_deref().unwrap_or(""),
-            ts: LazyNum::Ready(ev.ts),
-            issue_start_ns: LazyNum::Ready(args.issue_start_ns),
-            complete_ns: LazyNum::Ready(args.complete_ns),
-            issue_delay: LazyNum::Ready(args.issue_delay),
-            issue_to_done: LazyNum::Ready(args.issue_to_done),
-        };
-        self.apply(&fields);
+        let name = ev.name.as_deref().unwrap_or("");
+        let nums = [
+            ev.ts,
+            args.issue_start_ns,
+            args.complete_ns,
+            args.issue_delay,
+            args.issue_to_done,
+        ]
+        .map(LazyNum::Ready);
+        let slot = self.name_slot(name);
+        self.apply(slot, Kind::of(name, ev.ph.as_deref().unwrap_or("")), &nums);
     }
 
-    /// Count one well-formed event into the aggregates.
-    fn apply(&mut self, ev: &EventFields<'_>) {
-        let name = ev.name;
-        self.count_name(name);
-        match (name, ev.ph) {
-            ("Sample", "b") => {
+    /// Count one well-formed event into the aggregates: `slot` is its
+    /// name's counter, `nums` its numbers (see [`EventFields::nums`]).
+    fn apply(&mut self, slot: usize, kind: Kind, nums: &[LazyNum<'_>; FIELDS]) {
+        if let Some(n) = self.counts.get_mut(slot) {
+            *n += 1;
+        }
+        let num = |i: usize| nums.get(i).and_then(|n| n.get());
+        match kind {
+            Kind::SampleBegin => {
                 self.samples += 1;
-                let Some(complete) = ev.complete_ns.get().filter(|v| v.is_finite()) else {
+                let Some(complete) = num(COMPLETE_NS).filter(|v| v.is_finite()) else {
                     return;
                 };
                 self.latency.add(to_u64(complete));
-                if let Some(ts) = ev.ts.get().filter(|t| t.is_finite()) {
-                    let issued = ts + ev.issue_start_ns.get().unwrap_or(0.0) / 1000.0;
+                if let Some(ts) = num(TS).filter(|t| t.is_finite()) {
+                    let issued = ts + num(ISSUE_START_NS).unwrap_or(0.0) / 1000.0;
                     let done = ts + complete / 1000.0;
                     self.timeline.add(issued, Series::Issued);
                     self.timeline.add(done, Series::Completed);
@@ -414,31 +496,38 @@ impl TraceAggregator {
                     }
                 }
             }
-            ("Token", "b") => {
-                if let Some(v) = ev.complete_ns.get().filter(|v| v.is_finite()) {
+            Kind::TokenBegin => {
+                if let Some(v) = num(COMPLETE_NS).filter(|v| v.is_finite()) {
                     self.ttft_events.add(to_u64(v));
                 }
             }
-            ("Token_Latency", "C") => {
-                if let (Some(d), Some(t)) = (ev.issue_delay.get(), ev.issue_to_done.get()) {
+            Kind::TokenLatency => {
+                if let (Some(d), Some(t)) = (num(ISSUE_DELAY), num(ISSUE_TO_DONE)) {
                     if (d + t).is_finite() {
                         self.ttft_counters.add(to_u64(d + t));
                     }
                 }
             }
-            ("LastTrace", _) => self.last_trace = true,
-            _ => {}
+            Kind::LastTrace => self.last_trace = true,
+            Kind::Other => {}
         }
     }
 
-    fn count_name(&mut self, name: &str) {
-        if let Some(n) = self.names.get_mut(name) {
-            *n += 1;
-        } else if self.names.len() < MAX_NAMES {
-            self.names.insert(name.to_string(), 1);
-        } else {
-            *self.names.entry(OTHER_NAMES.to_string()).or_default() += 1;
+    /// The counter of event name `name`: its own among the first
+    /// [`MAX_NAMES`] names, [`OTHER_NAMES`]'s after. A name keeps its
+    /// counter for the whole trace, so shapes can hold it.
+    fn name_slot(&mut self, name: &str) -> usize {
+        let name = match self.names.get(name) {
+            Some(&slot) => return slot,
+            None if self.names.len() < MAX_NAMES => name,
+            None => OTHER_NAMES,
+        };
+        if let Some(&slot) = self.names.get(name) {
+            return slot;
         }
+        self.names.insert(name.to_string(), self.counts.len());
+        self.counts.push(0);
+        self.counts.len() - 1
     }
 
     fn finish(self, scan: &Scanner, path: &str, warnings: &mut Vec<ParseWarning>) -> LoadGenTrace {
@@ -522,7 +611,11 @@ impl TraceAggregator {
         LoadGenTrace {
             layout,
             events: self.events,
-            event_names: self.names,
+            event_names: self
+                .names
+                .into_iter()
+                .map(|(name, slot)| (name, self.counts.get(slot).copied().unwrap_or(0)))
+                .collect(),
             samples: self.samples,
             latency: self.latency.distribution(),
             ttft,
@@ -565,7 +658,13 @@ fn to_u64(v: f64) -> u64 {
     } else if v >= u64::MAX as f64 {
         u64::MAX
     } else {
-        v.round() as u64
+        // `v.round() as u64` without the library call (it is not inlined
+        // on baseline x86-64, and runs several times per sample): the
+        // fraction `v - trunc(v)` is exact for every `f64`, and rounding
+        // half away from zero is `trunc + (fraction >= 0.5)`. NaN gives 0
+        // either way.
+        let int = v as u64;
+        int.saturating_add(u64::from(v - int as f64 >= 0.5))
     }
 }
 
@@ -768,10 +867,12 @@ impl TimeBins {
     fn add(&mut self, t_us: f64, series: Series) {
         // Times before the origin (clock skew between threads) go to bin 0.
         let t = to_u64(t_us);
-        while t / self.width_us >= TIMELINE_BINS as u64 {
+        let mut i = t / self.width_us;
+        while i >= TIMELINE_BINS as u64 {
             self.double();
+            i = t / self.width_us;
         }
-        let i = (t / self.width_us) as usize;
+        let i = i as usize;
         let bins = match series {
             Series::Issued => &mut self.issued,
             Series::Completed => &mut self.completed,
@@ -884,13 +985,15 @@ mod tests {
         assert!(!t.event_names.contains_key("version"));
     }
 
-    /// A trace read through the fast path and through the byte scanner
-    /// and serde alone, with the buffer size given.
-    fn both_ways(text: &[u8], cap: usize) -> (Parsed<LoadGenTrace>, Parsed<LoadGenTrace>) {
-        let read = |slow_only| {
+    /// A trace read through the fast path with shapes, through the fast
+    /// path without shapes, and through the byte scanner and serde alone,
+    /// with the buffer size given.
+    fn three_ways(text: &[u8], cap: usize) -> [Parsed<LoadGenTrace>; 3] {
+        let read = |slow_only, no_shapes| {
             let mut agg = TraceAggregator::default();
             let mut scan = Scanner {
                 slow_only,
+                no_shapes,
                 ..Scanner::default()
             };
             scan.run(io::BufReader::with_capacity(cap, text), &mut agg)
@@ -899,7 +1002,7 @@ mod tests {
             let value = agg.finish(&scan, "t.json", &mut warnings);
             Parsed { value, warnings }
         };
-        (read(false), read(true))
+        [read(false, false), read(false, true), read(true, true)]
     }
 
     #[test]
@@ -931,20 +1034,48 @@ mod tests {
             r#"{"name":"bad" "ph":"X"},"#,
             r#"{"name":"Sample","ph":"b","ts":0.1,"args":{"complete_ns":123456789012345678}},"#,
         ];
-        let mut t = String::from("{\"traceEvents\":[\n");
-        for line in odd {
-            t.push_str(line);
-            t.push('\n');
-        }
-        t.push_str("{\"name\":\"LastTrace\"}\n]}\n");
-        inputs.push(t.into_bytes());
+        // One event a line, between LoadGen's header and `LastTrace`.
+        let trace_of = |events: &[&str]| {
+            let mut t = String::from("{\"traceEvents\":[\n");
+            for line in events {
+                t.push_str(line);
+                t.push('\n');
+            }
+            t.push_str("{\"name\":\"LastTrace\"}\n]}\n");
+            t.into_bytes()
+        };
+        inputs.push(trace_of(&odd));
+        // Hand-made: events that start like an earlier event's shape and
+        // leave it somewhere (each line after the first two).
+        let shaped = [
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":1.5,"args":{"issue_start_ns":5,"complete_ns":100}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":2.5,"args":{"issue_start_ns":-5,"complete_ns":200}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":2e5,"args":{"issue_start_ns":5,"complete_ns":200}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":01,"args":{"issue_start_ns":5,"complete_ns":200}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":1.,"args":{"issue_start_ns":5,"complete_ns":200}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":null,"args":{"issue_start_ns":5,"complete_ns":200}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":"1","args":{"issue_start_ns":5,"complete_ns":200}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":1 ,"args":{"issue_start_ns":5,"complete_ns":200}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1e1,"ts":1,"args":{"issue_start_ns":5,"complete_ns":200}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":1,"args":{"issue_start_ns":5,"complete_ns":200,}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":1,"args":{"issue_start_ns":5,"complete_ns":2000000000000000000000000000}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":1,"args":{"issue_start_ns":5,"complete_ns":200}}"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":3,"args":{"issue_start_ns":5,"complete_ns":300}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":3,"args":{"issue_start_ns":5,"complete_ns":300}}}"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":4,"args":{"issue_start_ns":5,"complete_ns":400}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":4,"args":{"issue_start_ns":5,"complete_ns":400},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":5,"args":{"issue_start_ns":5,"complete_ns":500}},"#,
+            r#"{"name":"Sample","ph":"b","pid":1,"ts":6,"args":{"issue_start_ns":5,"complete_ns":600}},"#,
+        ];
+        inputs.push(trace_of(&shaped));
         inputs.push(b"[{\"name\":\"Sa\"mple\",\"ph\":\"b\"},\n{\"name\":\"Sample\"}\n]".to_vec());
         let minified = synthetic(50, false).replace('\n', "");
         inputs.push(format!("[{}", &minified[minified.find('[').unwrap() + 1..]).into_bytes());
         for input in &inputs {
             for cap in [64, 1000, 64 * 1024] {
-                let (fast, slow) = both_ways(input, cap);
+                let [shaped, fast, slow] = three_ways(input, cap);
                 assert_eq!(fast, slow, "buffer {cap}");
+                assert_eq!(shaped, slow, "buffer {cap}");
             }
         }
     }
@@ -960,6 +1091,19 @@ mod tests {
         assert_eq!(small.heap_items(), big.heap_items());
         assert_eq!(small_scan.buf.capacity(), big_scan.buf.capacity());
         assert!(big_scan.buf.capacity() <= MAX_EVENT * 2);
+        // Shapes need whole events in the buffer, so a real-sized one here.
+        let shapes = |text: &str| {
+            let mut scan = Scanner::default();
+            let reader = io::BufReader::with_capacity(64 * 1024, text.as_bytes());
+            scan.run(reader, &mut TraceAggregator::default()).unwrap();
+            (scan.shapes.len(), scan.shapes.hits())
+        };
+        let (few, _) = shapes(&synthetic(1_000, true));
+        let (many, hits) = shapes(&synthetic(50_000, true));
+        assert!(few > 0);
+        assert_eq!(few, many);
+        // Nearly every event matched a shape.
+        assert!(hits > 149_000, "{hits}");
         let t = big.finish(&big_scan, "t", &mut Vec::new());
         let tl = t.timeline.unwrap();
         assert!(tl.issued.len() <= TIMELINE_BINS && tl.completed.len() <= TIMELINE_BINS);
@@ -1050,6 +1194,44 @@ mod tests {
         }
         for i in 0..BUCKETS - 1 {
             assert_eq!(LogHistogram::upper(i), LogHistogram::lower(i + 1));
+        }
+    }
+
+    #[test]
+    fn to_u64_rounds_like_round() {
+        let reference = |v: f64| {
+            if v <= 0.0 {
+                0
+            } else if v >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                v.round() as u64
+            }
+        };
+        let mut values = vec![
+            f64::NAN,
+            f64::INFINITY,
+            -0.0,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            4503599627370495.5,
+            4503599627370496.0,
+            9007199254740993.0,
+            18446744073709549568.0,
+            1e30,
+        ];
+        let mut x: u64 = 7;
+        for _ in 0..100_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            values.push(f64::from_bits(x >> 1));
+            values.push((x >> 11) as f64 / 1024.0);
+        }
+        for v in values {
+            assert_eq!(to_u64(v), reference(v), "{v:e}");
         }
     }
 

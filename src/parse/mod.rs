@@ -24,6 +24,7 @@ pub mod nvidia_smi_csv;
 pub mod nvidia_smi_text;
 pub mod nvidia_smi_xml;
 pub mod run_record;
+pub(crate) mod shapes;
 pub mod software;
 pub mod step_log;
 pub mod submission;
