@@ -375,11 +375,26 @@ fn dcgm_config_failure_is_a_node_setting_not_a_broken_gpu() {
     assert_eq!(rules, [("gpu.dcgm_test_failed_config", "medium")]);
     let ev = &report.findings[0].evidence[0];
     assert_eq!(ev.line, Some(14));
-    assert!(ev.text.contains("error_id 29, SOFTWARE_OTHER, CONFIG"), "{ev:?}");
-    let hw = report.components.iter().find(|c| c.id == "hardware").unwrap();
-    let check = hw.checks.iter().find(|c| c.id == "hardware.gpu_probes").unwrap();
+    assert!(
+        ev.text.contains("error_id 29, SOFTWARE_OTHER, CONFIG"),
+        "{ev:?}"
+    );
+    let hw = report
+        .components
+        .iter()
+        .find(|c| c.id == "hardware")
+        .unwrap();
+    let check = hw
+        .checks
+        .iter()
+        .find(|c| c.id == "hardware.gpu_probes")
+        .unwrap();
     assert_eq!(check.deduction, 10.0, "{check:?}");
-    assert!(check.detail.contains("node setting (CONFIG)"), "{}", check.detail);
+    assert!(
+        check.detail.contains("node setting (CONFIG)"),
+        "{}",
+        check.detail
+    );
 }
 
 /// Findings, the hardware component and the report section for a campaign

@@ -361,8 +361,7 @@ fn dcgm_signals(path: &str, d: &DcgmDiag) -> Vec<(&'static str, Evidence)> {
             // Only when every warning says CONFIG: one hardware warning
             // beside it keeps the failure a GPU failure.
             let config_only = !r.warnings.is_empty()
-                && r
-                    .warnings
+                && r.warnings
                     .iter()
                     .all(|w| w.error_severity == Some(CONFIG_SEVERITY));
             let signal = if is_fail(&r.status) && isolate.is_some() {
