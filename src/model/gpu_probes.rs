@@ -493,6 +493,10 @@ pub struct DcgmTest {
     pub name: String,
     /// `test_summary.status` (4.x).
     pub summary_status: Option<String>,
+    /// `test_summary.info` (4.x): notes about the whole test, such as a
+    /// check it skipped (capped; several joined with `; `).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_info: Option<String>,
     /// Per-entity results.
     pub results: Vec<DcgmResult>,
 }

@@ -365,6 +365,8 @@ struct Meta {
 struct Summary {
     #[serde(default)]
     status: Loose,
+    #[serde(default)]
+    info: Texts,
 }
 
 /// A warning as an object (4.x) or a bare string (older output).
@@ -652,7 +654,14 @@ impl<'de> Visitor<'de> for TestSeed<'_, '_> {
             match key.as_str() {
                 "name" => test.name = map.next_value::<Loose>()?.0.unwrap_or_default(),
                 "results" => test.results = map.next_value_seed(ResultsSeed(&mut *st))?,
-                "test_summary" => test.summary_status = map.next_value::<Summary>()?.status.0,
+                "test_summary" => {
+                    let summary = map.next_value::<Summary>()?;
+                    test.summary_status = summary.status.0;
+                    // The same one-line form as a result's `info`.
+                    test.summary_info = (!summary.info.0.is_empty()).then(|| {
+                        cap_text(&clean_text(&summary.info.0.join("; ")), EVIDENCE_TEXT_MAX)
+                    });
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }

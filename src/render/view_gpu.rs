@@ -599,7 +599,9 @@ fn dcgm(d: &DcgmRow, esc: Esc) -> (DcgmView, Vec<DcgmProblemView>) {
                             }
                         })
                         .collect(),
-                    info: esc.or(r.info.as_deref(), DASH),
+                    // A note about the whole test (4.x `test_summary.info`)
+                    // stands in when the result has none of its own.
+                    info: esc.or(r.info.as_deref().or(t.summary_info.as_deref()), DASH),
                     source: esc.t(&r.evidence.location()),
                 });
             }

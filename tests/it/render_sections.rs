@@ -364,12 +364,15 @@ pub fn gpu_probes() -> GpuProbesReport {
                         category: Some("Hardware".to_string()),
                         name: format!("Memory{H}"),
                         summary_status: None,
+                        summary_info: Some(format!("whole-test note{H}")),
                         results: vec![
                             DcgmResult {
                                 entity_group: Some("GPU".to_string()),
                                 entity: Some("1".to_string()),
                                 status: "Fail".to_string(),
-                                info: Some(format!("info {H}")),
+                                // No note of its own: the test's summary
+                                // note is shown instead, escaped the same.
+                                info: None,
                                 warnings: vec![DcgmWarning {
                                     warning: format!("DBE on GPU 1 {H}"),
                                     error_id: Some(95),
@@ -394,6 +397,7 @@ pub fn gpu_probes() -> GpuProbesReport {
                         category: Some("Deployment".to_string()),
                         name: "Denylist".to_string(),
                         summary_status: Some("Pass".to_string()),
+                        summary_info: None,
                         results: Vec::new(),
                     },
                 ],
