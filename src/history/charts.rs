@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::FatalError;
+use crate::render::charts::{GRID, INK, MUTED, nice_step, style};
 use crate::render::escape::{clean_text, truncate_chars};
 use crate::render::view::fmt_trim;
 
@@ -30,9 +31,6 @@ const PALETTE: [RGBColor; MAX_SERIES] = [
     RGBColor(86, 180, 233),
     RGBColor(0, 0, 0),
 ];
-const INK: RGBColor = RGBColor(33, 37, 41);
-const MUTED: RGBColor = RGBColor(108, 117, 125);
-const GRID: RGBColor = RGBColor(222, 226, 230);
 
 const LEFT: i32 = 70;
 const RIGHT: i32 = 500;
@@ -75,30 +73,6 @@ pub struct LineChartData {
     pub note: String,
     /// Why there is nothing to draw.
     pub empty_reason: String,
-}
-
-fn style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle::from(("sans-serif", size).into_font())
-        .color(color)
-        .pos(Pos::new(h, v))
-}
-
-fn nice_step(raw: f64) -> f64 {
-    if !(raw.is_finite() && raw > 0.0) {
-        return 1.0;
-    }
-    let mag = 10f64.powf(raw.log10().floor());
-    let f = raw / mag;
-    let nice = if f <= 1.0 {
-        1.0
-    } else if f <= 2.0 {
-        2.0
-    } else if f <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * mag
 }
 
 /// The y axis maximum and tick step.

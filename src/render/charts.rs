@@ -38,9 +38,11 @@ const PALETTE: [RGBColor; 3] = [
     RGBColor(230, 159, 0),
     RGBColor(213, 94, 0),
 ];
-const INK: RGBColor = RGBColor(33, 37, 41);
-const MUTED: RGBColor = RGBColor(108, 117, 125);
-const GRID: RGBColor = RGBColor(222, 226, 230);
+/// Text, secondary text and grid lines: shared by every chart so they
+/// look alike.
+pub(crate) const INK: RGBColor = RGBColor(33, 37, 41);
+pub(crate) const MUTED: RGBColor = RGBColor(108, 117, 125);
+pub(crate) const GRID: RGBColor = RGBColor(222, 226, 230);
 
 /// Longest category label drawn, in characters.
 const LABEL_MAX: usize = 36;
@@ -313,7 +315,8 @@ pub fn axis_scale(data: &BarChartData) -> (f64, f64) {
     ((target / step).ceil() * step, step)
 }
 
-fn nice_step(raw: f64) -> f64 {
+/// A 1–2–5 step at or above `raw`: the tick step of every chart's axes.
+pub(crate) fn nice_step(raw: f64) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {
         return 1.0;
     }
@@ -374,7 +377,8 @@ fn chart_err(name: &str, e: impl std::fmt::Display) -> FatalError {
     }
 }
 
-fn style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+/// Text in the charts' one font, in `color`, anchored at (`h`, `v`).
+pub(crate) fn style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from(("sans-serif", size).into_font())
         .color(color)
         .pos(Pos::new(h, v))

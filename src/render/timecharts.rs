@@ -22,7 +22,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::error::FatalError;
 use crate::model::{Distribution, Report, TimeAxis};
 
-use super::charts::Chart;
+use super::charts::{Chart, GRID, INK, MUTED, nice_step, style};
 use super::escape::{clean_text, truncate_chars, truncate_chars_start};
 use super::view::{fmt_fixed, fmt_trim};
 
@@ -42,9 +42,6 @@ const GPU_HEIGHT: u32 = 560;
 const BLUE: RGBColor = RGBColor(0, 114, 178);
 const ORANGE: RGBColor = RGBColor(230, 159, 0);
 const VERMILLION: RGBColor = RGBColor(213, 94, 0);
-const INK: RGBColor = RGBColor(33, 37, 41);
-const MUTED: RGBColor = RGBColor(108, 117, 125);
-const GRID: RGBColor = RGBColor(222, 226, 230);
 
 const LEFT: i32 = 84;
 const RIGHT: i32 = WIDTH as i32 - 24;
@@ -345,12 +342,6 @@ fn chart_err(name: &str, e: impl std::fmt::Display) -> FatalError {
     }
 }
 
-fn style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle::from(("sans-serif", size).into_font())
-        .color(color)
-        .pos(Pos::new(h, v))
-}
-
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
@@ -365,24 +356,6 @@ fn draw_header(root: &Area<'_>, title: &str, note: &str) -> DrawResult {
         root.draw_text(note, &s, (LEFT, 42))?;
     }
     Ok(())
-}
-
-fn nice_step(raw: f64) -> f64 {
-    if !(raw.is_finite() && raw > 0.0) {
-        return 1.0;
-    }
-    let mag = 10f64.powf(raw.log10().floor());
-    let f = raw / mag;
-    let nice = if f <= 1.0 {
-        1.0
-    } else if f <= 2.0 {
-        2.0
-    } else if f <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * mag
 }
 
 /// Axis maximum and step for values up to `max`, about `ticks` ticks.

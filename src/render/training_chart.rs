@@ -15,7 +15,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::error::FatalError;
 use crate::model::{Report, TrainingBenchmarkReport, TrainingRunReport};
 
-use super::charts::SIZE;
+use super::charts::{GRID, INK, MUTED, SIZE, nice_step, style};
 use super::escape::{clean_text, truncate_chars, truncate_chars_start};
 use super::view::fmt_trim;
 
@@ -32,9 +32,6 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(213, 94, 0),
     RGBColor(240, 228, 66),
 ];
-const INK: RGBColor = RGBColor(33, 37, 41);
-const MUTED: RGBColor = RGBColor(108, 117, 125);
-const GRID: RGBColor = RGBColor(222, 226, 230);
 const TARGET: RGBColor = RGBColor(200, 30, 30);
 
 /// Plot area edges, pixels; the legend sits right of the plot.
@@ -217,26 +214,6 @@ pub fn training_charts(report: &Report) -> Result<Vec<TrainingChart>, FatalError
         .collect()
 }
 
-/// A 1–2–5 tick step giving about `n` ticks over `span`.
-fn nice_step(span: f64, n: f64) -> f64 {
-    let raw = span / n;
-    if !(raw.is_finite() && raw > 0.0) {
-        return 1.0;
-    }
-    let mag = 10f64.powf(raw.log10().floor());
-    let f = raw / mag;
-    let nice = if f <= 1.0 {
-        1.0
-    } else if f <= 2.0 {
-        2.0
-    } else if f <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * mag
-}
-
 /// Axis range and step covering `values` (padded, on tick boundaries).
 fn range(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64, f64) {
     let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
@@ -253,7 +230,7 @@ fn range(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64, f64) 
         lo -= pad;
         hi += pad;
     }
-    let step = nice_step(hi - lo, 5.0);
+    let step = nice_step((hi - lo) / 5.0);
     let lo = (lo / step).floor() * step;
     let hi = (hi / step).ceil() * step;
     (lo, hi, step)
@@ -281,12 +258,6 @@ fn chart_err(name: &str, e: impl std::fmt::Display) -> FatalError {
         name: name.to_string(),
         message: e.to_string(),
     }
-}
-
-fn style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle::from(("sans-serif", size).into_font())
-        .color(color)
-        .pos(Pos::new(h, v))
 }
 
 /// Draw `data` as a standalone SVG document.
