@@ -12,9 +12,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::FatalError;
-use crate::render::charts::{GRID, INK, MUTED, nice_step, style};
+use crate::render::charts::{GRID, INK, MUTED, chart_err, format_tick, nice_step, style};
 use crate::render::escape::{clean_text, truncate_chars};
-use crate::render::view::fmt_trim;
 
 /// Width and height, pixels (the report's chart size).
 pub const SIZE: (u32, u32) = (760, 400);
@@ -92,22 +91,6 @@ pub fn y_scale(d: &LineChartData) -> (f64, f64) {
     ((target / step).ceil() * step, step)
 }
 
-fn tick_text(v: f64, step: f64) -> String {
-    let decimals = if step >= 1.0 {
-        0
-    } else {
-        (-step.log10()).ceil().clamp(0.0, 6.0) as usize
-    };
-    fmt_trim(v, decimals)
-}
-
-fn chart_err(name: &str, e: impl std::fmt::Display) -> FatalError {
-    FatalError::Chart {
-        name: name.to_string(),
-        message: e.to_string(),
-    }
-}
-
 /// Draw `d` as a standalone SVG document.
 pub fn draw_line_chart(d: &LineChartData) -> Result<String, FatalError> {
     let name = d.name;
@@ -155,7 +138,7 @@ pub fn draw_line_chart(d: &LineChartData) -> Result<String, FatalError> {
             let y = y_of(v);
             root.draw(&PathElement::new(vec![(LEFT, y), (RIGHT, y)], GRID))
                 .map_err(err)?;
-            root.draw_text(&tick_text(v, step), &ts, (LEFT - 6, y))
+            root.draw_text(&format_tick(v, step), &ts, (LEFT - 6, y))
                 .map_err(err)?;
         }
         root.draw(&PathElement::new(vec![(LEFT, TOP), (LEFT, BOTTOM)], INK))

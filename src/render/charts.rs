@@ -353,7 +353,8 @@ fn format_value(v: f64, f: ValueFormat) -> String {
     }
 }
 
-fn format_tick(v: f64, step: f64) -> String {
+/// A tick label with as many decimals as `step` needs.
+pub(crate) fn format_tick(v: f64, step: f64) -> String {
     let decimals = if step >= 1.0 {
         0
     } else {
@@ -370,7 +371,8 @@ const RIGHT: i32 = SIZE.0 as i32 - 40;
 const TOP: i32 = 62;
 const BOTTOM: i32 = SIZE.1 as i32 - 56;
 
-fn chart_err(name: &str, e: impl std::fmt::Display) -> FatalError {
+/// A drawing error of chart `name`.
+pub(crate) fn chart_err(name: &str, e: impl std::fmt::Display) -> FatalError {
     FatalError::Chart {
         name: name.to_string(),
         message: e.to_string(),

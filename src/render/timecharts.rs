@@ -22,7 +22,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::error::FatalError;
 use crate::model::{Distribution, Report, TimeAxis};
 
-use super::charts::{Chart, GRID, INK, MUTED, nice_step, style};
+use super::charts::{Chart, GRID, INK, MUTED, chart_err, format_tick, nice_step, style};
 use super::escape::{clean_text, truncate_chars, truncate_chars_start};
 use super::view::{fmt_fixed, fmt_trim};
 
@@ -335,13 +335,6 @@ fn gpu_chart(name: &str, row: &crate::model::TelemetryRow) -> PanelChart {
 
 // --------------------------------------------------------------- drawing
 
-fn chart_err(name: &str, e: impl std::fmt::Display) -> FatalError {
-    FatalError::Chart {
-        name: name.to_string(),
-        message: e.to_string(),
-    }
-}
-
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
@@ -367,15 +360,6 @@ fn scale(max: f64, ticks: f64) -> (f64, f64) {
     };
     let step = nice_step(max / ticks);
     ((max / step).ceil().max(1.0) * step, step)
-}
-
-fn tick_text(v: f64, step: f64) -> String {
-    let decimals = if step >= 1.0 {
-        0
-    } else {
-        (-step.log10()).ceil().clamp(0.0, 6.0) as usize
-    };
-    fmt_trim(v, decimals)
 }
 
 /// One histogram drawn over a shared log-scale x axis.
@@ -430,7 +414,7 @@ fn draw_histogram(
             let y = y_of(v);
             root.draw(&PathElement::new(vec![(LEFT, y), (RIGHT, y)], GRID))
                 .map_err(err)?;
-            root.draw_text(&tick_text(v, y_step), &ts, (LEFT - 6, y))
+            root.draw_text(&format_tick(v, y_step), &ts, (LEFT - 6, y))
                 .map_err(err)?;
         }
         // X ticks at 1-2-5 steps in milliseconds.
@@ -677,7 +661,7 @@ fn draw_panels(c: &PanelChart) -> Result<String, FatalError> {
                 let y = y_of(v);
                 root.draw(&PathElement::new(vec![(LEFT, y), (RIGHT, y)], GRID))
                     .map_err(err)?;
-                root.draw_text(&tick_text(v, y_step), &ts, (LEFT - 6, y))
+                root.draw_text(&format_tick(v, y_step), &ts, (LEFT - 6, y))
                     .map_err(err)?;
             }
             for i in 0..=x_ticks {
@@ -740,7 +724,7 @@ fn draw_panels(c: &PanelChart) -> Result<String, FatalError> {
         let xs = style(11.0, &MUTED, HPos::Center, VPos::Top);
         for i in 0..=x_ticks {
             let v = x_step * i as f64;
-            root.draw_text(&tick_text(v, x_step), &xs, (x_of(v), bottom + 6))
+            root.draw_text(&format_tick(v, x_step), &xs, (x_of(v), bottom + 6))
                 .map_err(err)?;
         }
         let axis = style(13.0, &INK, HPos::Center, VPos::Bottom);

@@ -15,7 +15,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::error::FatalError;
 use crate::model::{Report, TrainingBenchmarkReport, TrainingRunReport};
 
-use super::charts::{GRID, INK, MUTED, SIZE, nice_step, style};
+use super::charts::{GRID, INK, MUTED, SIZE, chart_err, format_tick, nice_step, style};
 use super::escape::{clean_text, truncate_chars, truncate_chars_start};
 use super::view::fmt_trim;
 
@@ -244,19 +244,7 @@ fn tick(v: f64, step: f64) -> String {
     } else if a >= 1e3 && step >= 100.0 {
         format!("{}k", fmt_trim(v / 1e3, 2))
     } else {
-        let decimals = if step >= 1.0 {
-            0
-        } else {
-            (-step.log10()).ceil().clamp(0.0, 6.0) as usize
-        };
-        fmt_trim(v, decimals)
-    }
-}
-
-fn chart_err(name: &str, e: impl std::fmt::Display) -> FatalError {
-    FatalError::Chart {
-        name: name.to_string(),
-        message: e.to_string(),
+        format_tick(v, step)
     }
 }
 
