@@ -29,7 +29,7 @@ fn timestamp(args: &ReportArgs) -> Result<Option<String>, String> {
         Ok(v) if !v.trim().is_empty() => v
             .trim()
             .parse::<i64>()
-            .map(|s| Some(pipeline::epoch_to_rfc3339(s)))
+            .map(|s| Some(crate::time::epoch_to_rfc3339(s)))
             .map_err(|_| format!("SOURCE_DATE_EPOCH `{v}` is not a whole number of seconds")),
         _ => Ok(None),
     }

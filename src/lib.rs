@@ -26,3 +26,4 @@ pub mod parse;
 pub mod pipeline;
 pub mod render;
 pub mod text;
+pub mod time;

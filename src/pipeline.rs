@@ -972,29 +972,6 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
-/// `SOURCE_DATE_EPOCH` (seconds) as an RFC 3339 UTC timestamp.
-pub fn epoch_to_rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm), valid for the proleptic
-    // Gregorian calendar; avoids a date-time dependency for one conversion.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1094,12 +1071,5 @@ mod tests {
             "more than ten bytes",
         );
         assert!(small.over && small.lines.is_empty());
-    }
-
-    #[test]
-    fn epoch_conversion_matches_known_dates() {
-        assert_eq!(epoch_to_rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(epoch_to_rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(epoch_to_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

@@ -415,24 +415,12 @@ pub fn rfc3339_to_epoch(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset)
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's algorithm; the inverse of the
-/// one `pipeline::epoch_to_rfc3339` uses).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(crate::time::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset)
 }
 
 /// `YYYY-MM-DD` of Unix seconds (UTC).
 pub fn epoch_to_date(secs: i64) -> String {
-    crate::pipeline::epoch_to_rfc3339(secs)
+    crate::time::epoch_to_rfc3339(secs)
         .get(..10)
         .unwrap_or_default()
         .to_string()
@@ -445,7 +433,7 @@ mod tests {
     #[test]
     fn rfc3339_round_trips_and_normalises_offsets() {
         for secs in [0, 1_700_000_000, 951_782_400, 1_775_466_000] {
-            let s = crate::pipeline::epoch_to_rfc3339(secs);
+            let s = crate::time::epoch_to_rfc3339(secs);
             assert_eq!(rfc3339_to_epoch(&s), Some(secs), "{s}");
         }
         assert_eq!(

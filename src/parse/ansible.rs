@@ -702,19 +702,8 @@ pub fn parse_timestamp_us(s: &str) -> Option<i64> {
     if t.next().is_some() || !(0..24).contains(&h) || !(0..60).contains(&mi) {
         return None;
     }
-    let days = days_from_civil(y, mo, day);
+    let days = crate::time::days_from_civil(y, mo, day);
     Some(((days * 24 + h) * 60 + mi) * 60_000_000 + sec)
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// `end - start` in µs, when both parse and the span is not negative.
