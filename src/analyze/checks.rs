@@ -6,19 +6,8 @@ use crate::model::*;
 
 use super::Settings;
 use super::classify::Classifier;
+use super::score::check;
 use super::validity;
-
-fn check(id: &str, title: &str, deduction: f64, detail: String, evidence: Vec<Evidence>) -> Check {
-    let deduction = (deduction.clamp(0.0, 100.0) * 10.0).round() / 10.0;
-    Check {
-        id: id.into(),
-        title: title.into(),
-        passed: deduction == 0.0,
-        deduction,
-        detail,
-        evidence,
-    }
-}
 
 /// One probed node's GPU count against the expected count.
 pub struct GpuCount {

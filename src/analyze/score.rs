@@ -28,7 +28,15 @@ pub struct ScoreInputs<'a> {
     pub compliance: &'a [ComplianceTest],
 }
 
-fn check(id: &str, title: &str, deduction: f64, detail: String, evidence: Vec<Evidence>) -> Check {
+/// A named check; the deduction is clamped to 0–100 and kept to one
+/// decimal, and a check with none passed.
+pub(super) fn check(
+    id: &str,
+    title: &str,
+    deduction: f64,
+    detail: String,
+    evidence: Vec<Evidence>,
+) -> Check {
     let deduction = (deduction.clamp(0.0, 100.0) * 10.0).round() / 10.0;
     Check {
         id: id.into(),
